@@ -1,0 +1,19 @@
+//! Every format that crosses a wire in metricline, as pure code.
+//!
+//! Data flows one way (DESIGN.md §1):
+//! Telemetry API batch ([`telemetry`]) → records → lines ([`lines`]) or platform events
+//! ([`platform`]) → [`Point`]s → [`aggregate::Aggregator`] → OTLP request ([`otlp`]).
+//!
+//! Nothing here opens a socket, spawns a task or reads a clock: time always comes in as
+//! an argument, so every rule is unit-testable, benchable and fuzzable in isolation.
+
+pub mod aggregate;
+pub mod lines;
+pub mod model;
+pub mod otlp;
+pub mod platform;
+pub mod resource;
+pub mod self_metrics;
+pub mod telemetry;
+
+pub use model::{Attributes, Kind, Point, StreamKey};

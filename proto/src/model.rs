@@ -1,0 +1,92 @@
+//! The metric model shared by every stage: a [`Point`] is one accepted value of one stream.
+
+/// Point attributes, sorted by key with unique keys, so that equal sets compare and hash equal.
+/// Values are strings: tags, EMF dimensions and our own attributes are all strings.
+pub type Attributes = Vec<(String, String)>;
+
+/// What a stream aggregates into. Every sum in metricline is monotonic: negative counts are
+/// rejected at parse time (DESIGN.md §3), and platform counters only grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// Monotonic sum of the values.
+    Sum,
+    /// Last value per bucket, with that value's own timestamp.
+    Gauge,
+    /// Each value is a sample.
+    Histogram,
+}
+
+/// The identity of a stream: aggregation happens per key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamKey {
+    pub name: String,
+    /// UCUM unit, empty when unknown.
+    pub unit: String,
+    pub kind: Kind,
+    pub attributes: Attributes,
+}
+
+/// One accepted value, timestamped by its own source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub key: StreamKey,
+    /// Unix time in nanoseconds.
+    pub time_unix_nano: u64,
+    pub value: f64,
+}
+
+impl StreamKey {
+    /// Builds a key, sorting and de-duplicating the attributes (the last value of a key wins).
+    pub fn new(
+        name: impl Into<String>,
+        unit: impl Into<String>,
+        kind: Kind,
+        attributes: Attributes,
+    ) -> Self {
+        StreamKey {
+            name: name.into(),
+            unit: unit.into(),
+            kind,
+            attributes: normalize_attributes(attributes),
+        }
+    }
+}
+
+/// Sorts attributes by key and keeps the last value written for a repeated key.
+pub fn normalize_attributes(mut attributes: Attributes) -> Attributes {
+    // A stable sort keeps the written order among equal keys, so the last one can win.
+    attributes.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Attributes = Vec::with_capacity(attributes.len());
+    for (k, v) in attributes {
+        match out.last_mut() {
+            Some(last) if last.0 == k => last.1 = v,
+            _ => out.push((k, v)),
+        }
+    }
+    out
+}
+
+pub const NANOS_PER_SEC: u64 = 1_000_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_sorted_and_last_duplicate_wins() {
+        let key = StreamKey::new(
+            "m",
+            "",
+            Kind::Sum,
+            vec![
+                ("b".into(), "1".into()),
+                ("a".into(), "x".into()),
+                ("b".into(), "2".into()),
+            ],
+        );
+        assert_eq!(
+            key.attributes,
+            vec![("a".into(), "x".into()), ("b".into(), "2".into())]
+        );
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: sets up what the tests need, then runs every test of the workspace.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/setup-python.sh
+# The end-to-end tests run the real binary; build it first so no test times out compiling.
+cargo build --locked --bin metricline
+cargo test --locked --workspace

@@ -1,0 +1,1 @@
+//! Local Lambda sandbox and OTLP sink.
