@@ -1,1 +1,3 @@
-//! Local Lambda sandbox and OTLP sink.
+//! A local Lambda sandbox (Runtime, Extensions and Telemetry APIs, freeze/thaw, shutdown
+//! deadline), an OTLP sink, and helpers shared by the end-to-end tests, the demo and the
+//! benchmarks.

@@ -1,0 +1,4 @@
+//! The metricline Lambda extension: Extensions API lifecycle, Telemetry API listener, flush
+//! scheduling, OTLP exporters and the retry buffer, on top of `metricline-proto`.
+//!
+//! The binary's `main.rs` only wires these modules together.
