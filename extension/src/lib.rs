@@ -2,3 +2,13 @@
 //! scheduling, OTLP exporters and the retry buffer, on top of `metricline-proto`.
 //!
 //! The binary's `main.rs` only wires these modules together.
+
+pub mod log;
+
+pub mod config;
+pub mod export;
+pub mod extensions_api;
+pub mod flush;
+pub mod lifecycle;
+pub mod pipeline;
+pub mod telemetry_listener;

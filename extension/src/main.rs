@@ -1,1 +1,28 @@
-fn main() {}
+//! The metricline binary: wiring only. A current-thread runtime: smaller and faster to
+//! start than the multi-thread one, and the extension's work is mostly waiting.
+
+fn main() {
+    let name = std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "metricline".to_string());
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            metricline::error!("cannot start the async runtime: {e}");
+            return;
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    runtime.block_on(metricline::lifecycle::run(&env, &name));
+    // Exit at once: nothing left to wait for (e.g. a stuck DNS lookup thread).
+    std::process::exit(0);
+}

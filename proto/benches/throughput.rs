@@ -1,1 +1,201 @@
-fn main() {}
+//! Throughput of the hot path (DESIGN.md §9): aggregation (points/s), OTLP encoding
+//! (data points/s) and parse + aggregate of monitoring lines (lines/s) per format and for
+//! a realistic mix. Budget: ≥ 2 million mixed lines/s on one core.
+//!
+//! `cargo bench -p metricline-proto --bench throughput -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use metricline_proto::aggregate::{
+    AggregationConfig, Aggregator, Export, HistogramAggregation, Temporality,
+};
+use metricline_proto::lines::{parse_text, Formats};
+use metricline_proto::model::{Kind, Point, StreamKey};
+use metricline_proto::otlp::{encode, encode_json, encode_protobuf};
+use metricline_proto::resource::{AttributeValue, Resource};
+
+const S: u64 = 1_000_000_000;
+const T0: u64 = 1_764_151_200 * S;
+/// Points or lines per benchmark iteration: about one busy invoke.
+const BATCH: usize = 1000;
+
+fn config(histograms: HistogramAggregation) -> AggregationConfig {
+    AggregationConfig {
+        temporality: Temporality::Delta,
+        histograms,
+        start_time_unix_nano: T0,
+    }
+}
+
+/// `BATCH` points over 50 streams of `kind`, spread over a few milliseconds.
+fn points(kind: Kind) -> Vec<Point> {
+    (0..BATCH)
+        .map(|i| Point {
+            key: StreamKey::new(
+                format!("shop.metric{}", i % 10),
+                "ms",
+                kind,
+                vec![
+                    ("env".into(), "prod".into()),
+                    ("service".into(), format!("svc{}", (i / 10) % 5)),
+                ],
+            ),
+            time_unix_nano: T0 + S + (i as u64) * 1000,
+            value: (i % 97) as f64 * 1.5 + 0.25,
+        })
+        .collect()
+}
+
+fn aggregation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("aggregate");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    for (name, kind, histograms) in [
+        ("sum", Kind::Sum, HistogramAggregation::Exponential),
+        ("gauge", Kind::Gauge, HistogramAggregation::Exponential),
+        (
+            "exponential_histogram",
+            Kind::Histogram,
+            HistogramAggregation::Exponential,
+        ),
+        (
+            "explicit_histogram",
+            Kind::Histogram,
+            HistogramAggregation::ExplicitBuckets,
+        ),
+    ] {
+        let batch = points(kind);
+        let mut agg = Aggregator::new(config(histograms));
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || batch.clone(),
+                |points| points.into_iter().for_each(|p| agg.record(p)),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// A flush of 150 streams (50 of each kind), 5 points (10 s buckets) each.
+fn export() -> (Export, AggregationConfig) {
+    let cfg = config(HistogramAggregation::Exponential);
+    let mut agg = Aggregator::new(cfg);
+    for kind in [Kind::Sum, Kind::Gauge, Kind::Histogram] {
+        for (i, mut p) in points(kind).into_iter().enumerate() {
+            p.time_unix_nano = T0 + (i as u64 / 50 % 5) * 10 * S + S;
+            agg.record(p);
+        }
+    }
+    (agg.take_until(T0 + 50 * S), cfg)
+}
+
+fn resource() -> Resource {
+    Resource {
+        attributes: vec![
+            (
+                "service.name".into(),
+                AttributeValue::Str("checkout".into()),
+            ),
+            ("cloud.provider".into(), AttributeValue::Str("aws".into())),
+            ("faas.max_memory".into(), AttributeValue::Int(134_217_728)),
+        ],
+    }
+}
+
+fn encoding(c: &mut Criterion) {
+    let (export, cfg) = export();
+    let resource = resource();
+    let mut group = c.benchmark_group("encode");
+    group.throughput(Throughput::Elements(export.point_count() as u64));
+    group.bench_function("protobuf", |b| {
+        b.iter(|| encode_protobuf(&encode(&resource, black_box(&export), &cfg)))
+    });
+    group.bench_function("json", |b| {
+        b.iter(|| encode_json(&encode(&resource, black_box(&export), &cfg)))
+    });
+    group.finish();
+}
+
+const MONITORING: &str = "MONITORING|1764151200|3|count|orders.placed|#env:prod,vip";
+const NODE_PREFIX: &str = "2026-01-01T00:00:00.000Z\t6f7f0961-7b3a-4b8d-9b59-0e4a3c1e2f10\tINFO\t";
+
+/// Lines with varying names, values and tags, as a function would print them.
+fn lines(kind: &str) -> Vec<String> {
+    let line = |kind: &str, i: usize| {
+        let name = i % 8;
+        let env = ["prod", "dev", "staging"][i % 3];
+        let value = (i % 89) as f64 * 0.75;
+        match kind {
+            "monitoring" => format!(
+                "MONITORING|1764151200|{value}|{}|shop.metric{name}|#env:{env},vip",
+                ["count", "gauge", "histogram"][i % 3]
+            ),
+            "datadog" => format!(
+                r#"{{"m":"shop.metric{name}","v":{value},"e":1764151200,"t":["env:{env}","product:latte"]}}"#
+            ),
+            _ => format!(
+                r#"{{"_aws":{{"Timestamp":1764151200000,"CloudWatchMetrics":[{{"Namespace":"Shop","Dimensions":[["service"]],"Metrics":[{{"Name":"Latency{name}","Unit":"Milliseconds"}}]}}]}},"service":"{env}","Latency{name}":[{value},8]}}"#
+            ),
+        }
+    };
+    (0..BATCH)
+        .map(|i| match kind {
+            "node_prefixed" => format!("{NODE_PREFIX}{}", line("monitoring", i)),
+            // A realistic mix: plain logs between monitoring lines of every format.
+            "mixed" => match i % 10 {
+                0 | 1 => line("monitoring", i),
+                2 => format!("{NODE_PREFIX}{MONITORING}"),
+                3 | 4 => line("datadog", i),
+                5 => line("emf", i),
+                6 => format!("{NODE_PREFIX}processed order {i} in 12 ms"),
+                7 => r#"{"level":"info","message":"cart updated","items":3}"#.to_string(),
+                8 => "START RequestId: 6f7f0961 Version: $LATEST".to_string(),
+                _ => format!("INFO payment accepted for order {i}"),
+            },
+            kind => line(kind, i),
+        })
+        .collect()
+}
+
+fn parse_and_aggregate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse_aggregate");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    for kind in ["monitoring", "datadog", "emf", "node_prefixed", "mixed"] {
+        let batch = lines(kind);
+        let mut agg = Aggregator::new(config(HistogramAggregation::Exponential));
+        let mut out = Vec::new();
+        group.bench_function(kind, |b| {
+            b.iter(|| {
+                for line in &batch {
+                    parse_text(line, T0, Formats::default(), &mut out);
+                    out.drain(..).for_each(|p| agg.record(p));
+                }
+            })
+        });
+    }
+    group.finish();
+    // The whole post-runtime work of one invoke: its lines, the final flush, protobuf.
+    let mut group = c.benchmark_group("invoke");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    let batch = lines("mixed");
+    let resource = resource();
+    let cfg = config(HistogramAggregation::Exponential);
+    let mut agg = Aggregator::new(cfg);
+    let mut out = Vec::new();
+    let mut now = T0 + 60 * S;
+    group.bench_function("mixed_1000_lines_take_all_protobuf", |b| {
+        b.iter(|| {
+            for line in &batch {
+                parse_text(line, now, Formats::default(), &mut out);
+                out.drain(..).for_each(|p| agg.record(p));
+            }
+            now += 1_000_000;
+            encode_protobuf(&encode(&resource, &agg.take_all(now), &cfg))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, aggregation, encoding, parse_and_aggregate);
+criterion_main!(benches);

@@ -1,3 +1,8 @@
 //! A local Lambda sandbox (Runtime, Extensions and Telemetry APIs, freeze/thaw, shutdown
 //! deadline), an OTLP sink, and helpers shared by the end-to-end tests, the demo and the
 //! benchmarks.
+
+pub mod expect;
+pub mod harness;
+pub mod sandbox;
+pub mod sink;

@@ -1,10 +1,30 @@
 //! Monitoring lines (DESIGN.md §3): finds `MONITORING|`, Datadog JSON and EMF lines in a
 //! `function` record and turns them into [`Point`]s, or rejects them with a [`Reason`].
 //!
-//! OWNER: helper "lines". Skeleton: the names below are the contract other modules use.
+//! Where a line is looked for: a text record, after an optional runtime prefix (see
+//! [`prefix`]); a JSON record (the object itself); and a JSON record's `message` field,
+//! a string (searched like a text record) or an object (searched like a JSON record).
+//!
+//! Most log lines are not metrics, so they are turned away before any JSON parsing: a
+//! text line must start with `MONITORING|` or `{`, and JSON must contain the marker of an
+//! enabled format (`_aws`, `"m"`, `MONITORING|`).
+//!
+//! A rejected line appends nothing: an EMF document is kept or rejected as a whole.
 
-use crate::model::Point;
-use crate::telemetry::Record;
+mod datadog;
+mod detect;
+mod emf;
+mod fields;
+mod formats;
+mod json;
+mod monitoring;
+mod prefix;
+mod reason;
+
+pub use detect::{parse_record, parse_text};
+pub use emf::NAMESPACE_ATTRIBUTE;
+pub use formats::{Formats, FormatsError};
+pub use reason::Reason;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
@@ -24,38 +44,6 @@ impl Format {
     }
 }
 
-/// Which formats are parsed (`METRICLINE_FORMATS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Formats {
-    pub monitoring: bool,
-    pub datadog: bool,
-    pub emf: bool,
-}
-
-impl Default for Formats {
-    fn default() -> Self {
-        Formats {
-            monitoring: true,
-            datadog: true,
-            emf: true,
-        }
-    }
-}
-
-/// Why a monitoring line was rejected: a small closed set, used as `metricline.reason`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Reason {
-    FieldCount,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::FieldCount => "field_count",
-        }
-    }
-}
-
 /// What one record turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -65,14 +53,4 @@ pub enum Outcome {
     Accepted { format: Format, points: usize },
     /// A monitoring line that is malformed; nothing was appended.
     Rejected { format: Format, reason: Reason },
-}
-
-/// Parses one `function` record; `event_time_unix_nano` stands in for a missing timestamp.
-pub fn parse_record(
-    _record: &Record,
-    _event_time_unix_nano: u64,
-    _formats: Formats,
-    _out: &mut Vec<Point>,
-) -> Outcome {
-    Outcome::NotMetric
 }

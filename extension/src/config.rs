@@ -1,0 +1,187 @@
+//! The extension's own settings (DESIGN.md §6): `METRICLINE_*`, `OTEL_SDK_DISABLED` and the
+//! aggregation-related `OTEL_*` variables. Every unparsable value yields one warning naming
+//! the variable and the accepted values, and falls back to a safe default: a bad setting
+//! never stops the function.
+
+use crate::flush::policy::Strategy;
+use crate::log::Level;
+use metricline_proto::aggregate::{HistogramAggregation, Temporality};
+use metricline_proto::lines::Formats;
+
+/// Looks an environment variable up; tests pass a map instead of the real environment.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub flush: Strategy,
+    pub formats: Formats,
+    pub platform_metrics: bool,
+    pub buffer_points: usize,
+    pub log_level: Level,
+    pub temporality: Temporality,
+    pub histograms: HistogramAggregation,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            flush: Strategy::Adaptive,
+            formats: Formats::default(),
+            platform_metrics: true,
+            buffer_points: 100_000,
+            log_level: Level::Warn,
+            temporality: Temporality::Delta,
+            histograms: HistogramAggregation::Exponential,
+        }
+    }
+}
+
+/// `OTEL_SDK_DISABLED=true` (case-insensitive): register with Lambda and idle.
+pub fn sdk_disabled(env: Env<'_>) -> bool {
+    value(env, "OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// A set value, trimmed; the OpenTelemetry spec treats an empty value as unset.
+fn value(env: Env<'_>, name: &str) -> Option<String> {
+    env(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Reads `name` with `parse`; on failure records a warning and keeps `default`.
+fn setting<T>(
+    env: Env<'_>,
+    name: &str,
+    accepted: &str,
+    default: T,
+    parse: impl Fn(&str) -> Option<T>,
+    warnings: &mut Vec<String>,
+) -> T {
+    match value(env, name) {
+        None => default,
+        Some(raw) => parse(&raw).unwrap_or_else(|| {
+            warnings.push(format!(
+                "{name}={raw:?} is not valid (accepted: {accepted}); using the default"
+            ));
+            default
+        }),
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_formats(v: &str) -> Option<Formats> {
+    let mut formats = Formats {
+        monitoring: false,
+        datadog: false,
+        emf: false,
+    };
+    if v.eq_ignore_ascii_case("none") {
+        return Some(formats);
+    }
+    let mut any = false;
+    for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        any = true;
+        match name.to_ascii_lowercase().as_str() {
+            "monitoring" => formats.monitoring = true,
+            "datadog" => formats.datadog = true,
+            "emf" => formats.emf = true,
+            _ => return None,
+        }
+    }
+    any.then_some(formats)
+}
+
+fn parse_temporality(v: &str) -> Option<Temporality> {
+    match v.to_ascii_lowercase().as_str() {
+        // Low memory means delta for every instrument metricline has (counters, histograms).
+        "delta" | "lowmemory" => Some(Temporality::Delta),
+        "cumulative" => Some(Temporality::Cumulative),
+        _ => None,
+    }
+}
+
+fn parse_histograms(v: &str) -> Option<HistogramAggregation> {
+    match v.to_ascii_lowercase().as_str() {
+        "base2_exponential_bucket_histogram" => Some(HistogramAggregation::Exponential),
+        "explicit_bucket_histogram" => Some(HistogramAggregation::ExplicitBuckets),
+        _ => None,
+    }
+}
+
+impl Config {
+    /// Reads every setting; the second value holds one warning line per invalid variable.
+    pub fn from_env(env: Env<'_>) -> (Config, Vec<String>) {
+        let d = Config::default();
+        let mut w = Vec::new();
+        let config = Config {
+            flush: setting(
+                env,
+                "METRICLINE_FLUSH",
+                Strategy::ACCEPTED,
+                d.flush,
+                Strategy::parse,
+                &mut w,
+            ),
+            formats: setting(
+                env,
+                "METRICLINE_FORMATS",
+                "a comma-separated list of monitoring, datadog, emf; or none",
+                d.formats,
+                parse_formats,
+                &mut w,
+            ),
+            platform_metrics: setting(
+                env,
+                "METRICLINE_PLATFORM_METRICS",
+                "true, false",
+                d.platform_metrics,
+                parse_bool,
+                &mut w,
+            ),
+            buffer_points: setting(
+                env,
+                "METRICLINE_BUFFER_POINTS",
+                "a positive integer",
+                d.buffer_points,
+                |v| v.parse::<usize>().ok().filter(|&n| n > 0),
+                &mut w,
+            ),
+            log_level: setting(
+                env,
+                "METRICLINE_LOG",
+                Level::ACCEPTED,
+                d.log_level,
+                Level::parse,
+                &mut w,
+            ),
+            temporality: setting(
+                env,
+                "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+                "delta, cumulative, lowmemory",
+                d.temporality,
+                parse_temporality,
+                &mut w,
+            ),
+            histograms: setting(
+                env,
+                "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+                "base2_exponential_bucket_histogram, explicit_bucket_histogram",
+                d.histograms,
+                parse_histograms,
+                &mut w,
+            ),
+        };
+        (config, w)
+    }
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

@@ -1,0 +1,174 @@
+//! Telemetry events → points → the aggregator (DESIGN.md §1), plus what flushing needs to
+//! know about the stream (which requests have had `runtimeDone` and `report`). No I/O: the
+//! clock comes in as an argument.
+
+mod recent;
+mod reject_log;
+mod shared;
+
+pub use shared::Shared;
+
+use metricline_proto::aggregate::{AggregationConfig, Aggregator};
+use metricline_proto::lines::{self, Format, Formats, Outcome, Reason};
+use metricline_proto::platform::{Platform, PlatformConfig};
+use metricline_proto::self_metrics;
+use metricline_proto::telemetry::{Batch, Body, Record, Skip};
+use metricline_proto::Point;
+use recent::RecentIds;
+use reject_log::RejectLog;
+use tokio::time::Instant;
+
+/// One reading of the two clocks: `instant` for rate limits and deadlines, `unix_nano` to
+/// timestamp the extension's own metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct Now {
+    pub instant: Instant,
+    pub unix_nano: u64,
+}
+
+impl Now {
+    pub fn read() -> Now {
+        let unix_nano = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        Now {
+            instant: Instant::now(),
+            unix_nano,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    pub formats: Formats,
+    /// `METRICLINE_PLATFORM_METRICS`.
+    pub platform_metrics: bool,
+    pub platform: PlatformConfig,
+    pub aggregation: AggregationConfig,
+}
+
+/// Line outcomes of one batch, summed per (format, rejection reason) before they become
+/// `metricline.lines` points, so a 1000-line batch adds a handful of points, not 1000.
+type LineCounts = Vec<((Format, Option<Reason>), u64)>;
+
+#[derive(Debug)]
+pub struct Pipeline {
+    formats: Formats,
+    platform: Option<Platform>,
+    aggregator: Aggregator,
+    points: Vec<Point>,
+    runtime_done: RecentIds,
+    reports: RecentIds,
+    reject_log: RejectLog,
+}
+
+impl Pipeline {
+    pub fn new(config: PipelineConfig) -> Self {
+        Pipeline {
+            formats: config.formats,
+            platform: config
+                .platform_metrics
+                .then(|| Platform::new(config.platform)),
+            aggregator: Aggregator::new(config.aggregation),
+            points: Vec::new(),
+            runtime_done: RecentIds::default(),
+            reports: RecentIds::default(),
+            reject_log: RejectLog::default(),
+        }
+    }
+
+    /// Feeds one decoded Telemetry API batch through the line parsers and platform metrics.
+    pub fn ingest(&mut self, batch: Batch, now: Now) {
+        let mut lines: LineCounts = Vec::new();
+        for event in &batch.events {
+            if let Body::Function(record) = &event.body {
+                let outcome = lines::parse_record(
+                    record,
+                    event.time_unix_nano,
+                    self.formats,
+                    &mut self.points,
+                );
+                match outcome {
+                    Outcome::NotMetric => {}
+                    Outcome::Accepted { format, .. } => bump(&mut lines, (format, None)),
+                    Outcome::Rejected { format, reason } => {
+                        bump(&mut lines, (format, Some(reason)));
+                        if self.reject_log.allows(reason, now.instant) {
+                            crate::warn!(
+                                "rejected a {} line ({}): {}",
+                                format.as_str(),
+                                reason.as_str(),
+                                excerpt(record)
+                            );
+                        }
+                    }
+                }
+            }
+            if let Some(platform) = &mut self.platform {
+                platform.on_event(event, &mut self.points);
+            }
+            match &event.body {
+                Body::RuntimeDone(done) => self.runtime_done.insert(&done.request_id),
+                Body::Report(report) => self.reports.insert(&report.request_id),
+                _ => {}
+            }
+        }
+        for ((format, reason), count) in lines {
+            let point = match reason {
+                None => self_metrics::lines_accepted(format, count, now.unix_nano),
+                Some(reason) => self_metrics::lines_rejected(format, reason, count, now.unix_nano),
+            };
+            self.points.push(point);
+        }
+        for skip in [Skip::UnknownType, Skip::Malformed] {
+            let count = batch.skipped.iter().filter(|&&s| s == skip).count() as u64;
+            if count > 0 {
+                crate::debug!("skipped {count} telemetry events ({})", skip.as_str());
+                self.points.push(self_metrics::telemetry_events_skipped(
+                    skip,
+                    count,
+                    now.unix_nano,
+                ));
+            }
+        }
+        for point in self.points.drain(..) {
+            self.aggregator.record(point);
+        }
+    }
+
+    pub fn runtime_done_seen(&self, request_id: &str) -> bool {
+        self.runtime_done.contains(request_id)
+    }
+
+    pub fn report_seen(&self, request_id: &str) -> bool {
+        self.reports.contains(request_id)
+    }
+
+    pub fn aggregator(&mut self) -> &mut Aggregator {
+        &mut self.aggregator
+    }
+}
+
+fn bump(counts: &mut LineCounts, key: (Format, Option<Reason>)) {
+    match counts.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, n)) => *n += 1,
+        None => counts.push((key, 1)),
+    }
+}
+
+/// The first 200 characters of a record, for the rejected-line log.
+fn excerpt(record: &Record) -> &str {
+    let text = match record {
+        Record::Text(text) => text.as_str(),
+        Record::Json(raw) => raw.get(),
+    };
+    match text.char_indices().nth(200) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+#[cfg(test)]
+#[path = "pipeline/tests.rs"]
+mod tests;

@@ -1,0 +1,71 @@
+//! Unit tests of the pipeline: events reach the aggregator, request ids are tracked.
+
+use super::*;
+use metricline_proto::aggregate::{HistogramAggregation, Temporality};
+use metricline_proto::platform::Arch;
+use metricline_proto::telemetry::parse_batch;
+
+fn pipeline(platform_metrics: bool) -> Pipeline {
+    Pipeline::new(PipelineConfig {
+        formats: Formats::default(),
+        platform_metrics,
+        platform: PlatformConfig {
+            arch: Arch::X86_64,
+            memory_size_mb: Some(128),
+        },
+        aggregation: AggregationConfig {
+            temporality: Temporality::Delta,
+            histograms: HistogramAggregation::Exponential,
+            start_time_unix_nano: 0,
+        },
+    })
+}
+
+const BATCH: &str = r#"[
+ {"time":"2026-11-26T10:00:00.000Z","type":"platform.start","record":{"requestId":"r1"}},
+ {"time":"2026-11-26T10:00:00.001Z","type":"function","record":"MONITORING|1764151200|3|count|orders.placed|#env:prod"},
+ {"time":"2026-11-26T10:00:00.002Z","type":"platform.runtimeDone","record":{"requestId":"r1","status":"success","metrics":{"durationMs":2.0,"producedBytes":5}}},
+ {"time":"2026-11-26T10:00:00.003Z","type":"platform.report","record":{"requestId":"r0","status":"success","metrics":{"durationMs":3.0,"billedDurationMs":3,"memorySizeMB":128,"maxMemoryUsedMB":60}}}
+]"#;
+
+#[test]
+fn tracks_runtime_done_and_report_by_request() {
+    let mut p = pipeline(true);
+    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    assert!(p.runtime_done_seen("r1"));
+    assert!(!p.runtime_done_seen("r0"));
+    assert!(p.report_seen("r0"));
+    assert!(!p.report_seen("r1"));
+}
+
+#[test]
+fn lines_and_platform_events_reach_the_aggregator() {
+    let mut p = pipeline(true);
+    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    let with_platform = p.aggregator().pending_points();
+    let mut p = pipeline(false);
+    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    let without_platform = p.aggregator().pending_points();
+    // The monitoring line and its self metric at least, and platform points on top.
+    assert!(without_platform >= 2, "{without_platform}");
+    assert!(with_platform > without_platform);
+}
+
+#[test]
+fn excerpt_keeps_the_first_200_characters() {
+    let long = "é".repeat(300);
+    let text = Record::Text(long);
+    assert_eq!(excerpt(&text).chars().count(), 200);
+    assert_eq!(excerpt(&Record::Text("short".into())), "short");
+}
+
+#[test]
+fn reject_log_allows_once_per_reason_per_minute() {
+    use std::time::Duration;
+    let mut log = RejectLog::default();
+    let t0 = Instant::now();
+    let [a, b] = [Reason::FieldCount, Reason::FieldCount];
+    assert!(log.allows(a, t0));
+    assert!(!log.allows(b, t0 + Duration::from_secs(59)));
+    assert!(log.allows(a, t0 + Duration::from_secs(60)));
+}

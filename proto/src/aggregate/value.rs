@@ -1,0 +1,73 @@
+//! The aggregated value of one data point: a sum, a gauge's last value, or a histogram.
+
+use super::explicit::ExplicitHistogram;
+use super::exponential::ExponentialHistogram;
+use super::{AggregationConfig, HistogramAggregation};
+use crate::model::{Kind, StreamKey};
+
+/// What a data point carries; the variant follows the stream's [`Kind`] and, for
+/// histograms, the configured [`HistogramAggregation`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Sum(f64),
+    /// The last value; the data point's `time_unix_nano` is that value's own timestamp.
+    Gauge(f64),
+    Histogram(ExplicitHistogram),
+    ExponentialHistogram(ExponentialHistogram),
+}
+
+impl Value {
+    /// The empty value of a stream.
+    pub fn empty(key: &StreamKey, config: &AggregationConfig) -> Value {
+        match key.kind {
+            Kind::Sum => Value::Sum(0.0),
+            Kind::Gauge => Value::Gauge(0.0),
+            Kind::Histogram => match config.histograms {
+                HistogramAggregation::Exponential => {
+                    Value::ExponentialHistogram(ExponentialHistogram::default())
+                }
+                HistogramAggregation::ExplicitBuckets => {
+                    Value::Histogram(ExplicitHistogram::for_unit(&key.unit))
+                }
+            },
+        }
+    }
+
+    /// Adds one sample; a gauge simply takes it (the caller decides which value is last).
+    pub fn record(&mut self, sample: f64) {
+        match self {
+            Value::Sum(total) => *total += sample,
+            Value::Gauge(last) => *last = sample,
+            Value::Histogram(h) => h.record(sample),
+            Value::ExponentialHistogram(h) => h.record(sample),
+        }
+    }
+
+    /// Adds `later`, which comes after `self` in time; a gauge keeps the later value.
+    pub fn merge(&mut self, later: &Value) {
+        match (self, later) {
+            (Value::Sum(a), Value::Sum(b)) => *a += b,
+            (Value::Histogram(a), Value::Histogram(b)) => a.merge(b),
+            (Value::ExponentialHistogram(a), Value::ExponentialHistogram(b)) => a.merge(b),
+            (this, later) => *this = later.clone(),
+        }
+    }
+
+    /// The total of a sum, or the sum of a histogram's samples; the gauge's value.
+    pub fn sum(&self) -> f64 {
+        match self {
+            Value::Sum(v) | Value::Gauge(v) => *v,
+            Value::Histogram(h) => h.sum,
+            Value::ExponentialHistogram(h) => h.sum,
+        }
+    }
+
+    /// How many samples a histogram holds; 1 for sums and gauges.
+    pub fn count(&self) -> u64 {
+        match self {
+            Value::Sum(_) | Value::Gauge(_) => 1,
+            Value::Histogram(h) => h.count,
+            Value::ExponentialHistogram(h) => h.count,
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Datadog's JSON log metric `{"m","v","e","t"}` (written with `DD_FLUSH_TO_LOG`),
+//! a distribution, so each value is a histogram sample (DESIGN.md §3).
+
+use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::fields::{epoch_nanos, is_instrument_name, push_tag, EpochUnit};
+use super::json::{self, Markers, Text};
+use super::Reason;
+use crate::model::{Attributes, Kind, Point, StreamKey};
+
+/// Whether an object is a Datadog JSON metric: it has both `m` and `v` (not `null`). `e`
+/// may be left out (the event time is used, as for an empty epoch) and `t` is optional.
+pub(crate) fn is_candidate(markers: &Markers<'_>) -> bool {
+    markers.m.is_some() && markers.v.is_some()
+}
+
+/// Parses a candidate object; appends one point.
+pub(crate) fn parse(
+    markers: &Markers<'_>,
+    event_time: u64,
+    out: &mut Vec<Point>,
+) -> Result<usize, Reason> {
+    let name = markers
+        .m
+        .and_then(json::decode::<Text>)
+        .ok_or(Reason::InvalidName)?;
+    if !is_instrument_name(&name.0) {
+        return Err(Reason::InvalidName);
+    }
+    let value = markers
+        .v
+        .and_then(json::finite_number)
+        .ok_or(Reason::BadValue)?;
+    let time_unix_nano = match markers.e.map(json::text_of) {
+        None => event_time,
+        Some(text) if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
+            epoch_nanos(text, EpochUnit::SecondsOrMillis, event_time)?
+        }
+        Some(_) => return Err(Reason::BadTimestamp),
+    };
+    let mut attributes = Vec::new();
+    if let Some(tags) = markers.t {
+        read_tags(tags, &mut attributes)?;
+    }
+    out.push(Point {
+        key: StreamKey::new(name.0, "", Kind::Histogram, attributes),
+        time_unix_nano,
+        value,
+    });
+    Ok(1)
+}
+
+/// Reads `t`, an array of tag strings, straight into attributes.
+fn read_tags(tags: &RawValue, attributes: &mut Attributes) -> Result<(), Reason> {
+    struct TagsVisitor<'x>(&'x mut Attributes);
+    impl<'de> Visitor<'de> for TagsVisitor<'_> {
+        type Value = Result<(), Reason>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of tags")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while let Some(tag) = seq.next_element::<Text<'de>>()? {
+                if let Err(reason) = push_tag(&tag.0, self.0) {
+                    return Ok(Err(reason));
+                }
+            }
+            Ok(Ok(()))
+        }
+    }
+    // serde_json gives no length hint; a few tags is the common case.
+    attributes.reserve(4);
+    let mut deserializer = serde_json::Deserializer::from_str(tags.get());
+    match deserializer.deserialize_seq(TagsVisitor(attributes)) {
+        Ok(read) => read,
+        Err(_) => Err(Reason::BadTags),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: u64 = 7_000_000_000;
+    const T: u64 = 1_764_151_200_000_000_000;
+
+    fn one(line: &str) -> Result<Point, Reason> {
+        let markers = json::markers(line).expect("test input is a JSON object");
+        assert!(is_candidate(&markers));
+        let mut out = Vec::new();
+        parse(&markers, EVENT, &mut out)?;
+        assert_eq!(out.len(), 1);
+        Ok(out.remove(0))
+    }
+
+    #[test]
+    fn design_example_is_a_histogram_sample() {
+        let p =
+            one(r#"{"m":"orders.value","v":12.5,"e":1764151200,"t":["env:prod","vip"]}"#).unwrap();
+        assert_eq!(p.key.name, "orders.value");
+        assert_eq!((p.key.kind, p.key.unit.as_str()), (Kind::Histogram, ""));
+        let expected = vec![("env".into(), "prod".into()), ("vip".into(), String::new())];
+        assert_eq!(p.key.attributes, expected);
+        assert_eq!((p.time_unix_nano, p.value), (T, 12.5));
+    }
+
+    #[test]
+    fn epoch_rules_match_monitoring_lines() {
+        let at = |e: &str| one(&format!(r#"{{"m":"a","v":1,"e":{e}}}"#));
+        assert_eq!(at("1764151200000").unwrap().time_unix_nano, T);
+        assert_eq!(at("1764151200.25").unwrap().time_unix_nano, T + 250_000_000);
+        assert_eq!(at("0").unwrap().time_unix_nano, EVENT);
+        assert_eq!(at("null").unwrap().time_unix_nano, EVENT);
+        assert_eq!(one(r#"{"m":"a","v":1}"#).unwrap().time_unix_nano, EVENT);
+        for bad in ["-5", r#""1764151200""#, "true", "[1]"] {
+            assert_eq!(at(bad), Err(Reason::BadTimestamp), "{bad}");
+        }
+    }
+
+    #[test]
+    fn name_must_be_a_non_empty_valid_string() {
+        for m in [r#""""#, "7", r#""a b""#, "[]"] {
+            let line = format!(r#"{{"m":{m},"v":1,"e":1}}"#);
+            assert_eq!(one(&line), Err(Reason::InvalidName), "{line}");
+        }
+        let escaped = one(r#"{"m":"a\/b","v":1,"e":1}"#).unwrap();
+        assert_eq!(escaped.key.name, "a/b");
+    }
+
+    #[test]
+    fn value_must_be_a_finite_number_not_a_boolean() {
+        for v in ["true", r#""1""#, "1e999", "[1]", "{}"] {
+            let line = format!(r#"{{"m":"a","v":{v},"e":1}}"#);
+            assert_eq!(one(&line), Err(Reason::BadValue), "{line}");
+        }
+        assert_eq!(one(r#"{"m":"a","v":-3,"e":1}"#).unwrap().value, -3.0);
+    }
+
+    #[test]
+    fn tags_must_be_an_array_of_strings() {
+        assert!(one(r#"{"m":"a","v":1,"e":1,"t":[]}"#)
+            .unwrap()
+            .key
+            .attributes
+            .is_empty());
+        assert!(one(r#"{"m":"a","v":1,"e":1,"t":null}"#)
+            .unwrap()
+            .key
+            .attributes
+            .is_empty());
+        for t in [r#""env:prod""#, "[1]", r#"["ok",null]"#, r#"[":v"]"#, "{}"] {
+            let line = format!(r#"{{"m":"a","v":1,"e":1,"t":{t}}}"#);
+            assert_eq!(one(&line), Err(Reason::BadTags), "{line}");
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Telemetry API events (schema 2022-12-13): a batch is a JSON array decoded element by
+//! element, so one unknown or malformed event costs only itself.
+//!
+//! `function` and `extension` records stay undecoded JSON (or a plain string) so the line
+//! parsers read them once; platform records decode into the typed structs of [`records`].
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+pub mod records;
+mod time;
+
+pub use records::span_duration_ms;
+pub use records::{
+    DurationMetrics, ExtensionState, InitReport, InitRuntimeDone, InitStart, LogsDropped, Report,
+    ReportMetrics, RestoreReport, RestoreRuntimeDone, RestoreStart, RuntimeDone,
+    RuntimeDoneMetrics, Span, Start, TelemetrySubscription, Tracing,
+};
+pub use time::parse_rfc3339;
+
+/// A `function` or `extension` log record: a string (text log format) or a JSON object
+/// (JSON log format), kept undecoded so the line parsers read it once.
+#[derive(Debug, Clone)]
+pub enum Record {
+    Text(String),
+    Json(Box<RawValue>),
+}
+
+/// What an event carries, by its envelope `type`.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// `function`: a line the function wrote.
+    Function(Record),
+    /// `extension`: a line an extension wrote.
+    Extension(Record),
+    InitStart(InitStart),
+    InitRuntimeDone(InitRuntimeDone),
+    InitReport(InitReport),
+    Start(Start),
+    RuntimeDone(RuntimeDone),
+    Report(Report),
+    RestoreStart(RestoreStart),
+    RestoreRuntimeDone(RestoreRuntimeDone),
+    RestoreReport(RestoreReport),
+    /// `platform.extension`: an extension registered (not to be confused with
+    /// [`Body::Extension`], an extension's log line).
+    PlatformExtension(ExtensionState),
+    TelemetrySubscription(TelemetrySubscription),
+    LogsDropped(LogsDropped),
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The envelope's `time`, in Unix nanoseconds.
+    pub time_unix_nano: u64,
+    pub body: Body,
+}
+
+/// Why one element of a batch was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Skip {
+    /// A `type` this schema does not define (a newer platform may add some).
+    UnknownType,
+    /// Not an event object, a bad `time`, or a `record` that does not fit its type.
+    Malformed,
+}
+
+impl Skip {
+    /// The value of the `metricline.reason` attribute of skipped-event self metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::UnknownType => "unknown_type",
+            Skip::Malformed => "malformed",
+        }
+    }
+}
+
+/// A decoded POST body: the events in their order, and what was skipped.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: Vec<Event>,
+    pub skipped: Vec<Skip>,
+}
+
+impl Batch {
+    /// How many elements were skipped for `reason`.
+    pub fn skipped_count(&self, reason: Skip) -> usize {
+        self.skipped.iter().filter(|s| **s == reason).count()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchError {
+    /// The body is not a JSON array at all (including not being JSON).
+    NotAnArray,
+}
+
+impl std::fmt::Display for BatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BatchError::NotAnArray => f.write_str("telemetry batch is not a JSON array"),
+        }
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+/// Decodes a Telemetry API POST body.
+pub fn parse_batch(body: &[u8]) -> Result<Batch, BatchError> {
+    let elements: Vec<&RawValue> =
+        serde_json::from_slice(body).map_err(|_| BatchError::NotAnArray)?;
+    let mut batch = Batch {
+        events: Vec::with_capacity(elements.len()),
+        skipped: Vec::new(),
+    };
+    for element in elements {
+        match parse_event(element.get()) {
+            Ok(event) => batch.events.push(event),
+            Err(skip) => batch.skipped.push(skip),
+        }
+    }
+    Ok(batch)
+}
+
+/// The `{time, type, record}` envelope, borrowing from the body.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    time: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    record: Option<&'a RawValue>,
+}
+
+/// Decodes one event (one element of a batch, or one line of the TCP destination).
+pub fn parse_event(json: &str) -> Result<Event, Skip> {
+    // serde would also read a struct from an array (`[time, type, record]`); events are
+    // objects only.
+    if !is_object(json) {
+        return Err(Skip::Malformed);
+    }
+    let envelope: Envelope<'_> = serde_json::from_str(json).map_err(|_| Skip::Malformed)?;
+    let decode = decoder(&envelope.kind).ok_or(Skip::UnknownType)?;
+    let time_unix_nano = envelope
+        .time
+        .as_deref()
+        .and_then(parse_rfc3339)
+        .ok_or(Skip::Malformed)?;
+    let record = envelope.record.ok_or(Skip::Malformed)?;
+    let body = decode(record).ok_or(Skip::Malformed)?;
+    Ok(Event {
+        time_unix_nano,
+        body,
+    })
+}
+
+type Decoder = fn(&RawValue) -> Option<Body>;
+
+/// The record decoder of an envelope `type`, or `None` when the type is unknown.
+fn decoder(kind: &str) -> Option<Decoder> {
+    Some(match kind {
+        "function" => |r| log_record(r).map(Body::Function),
+        "extension" => |r| log_record(r).map(Body::Extension),
+        "platform.initStart" => |r| typed(r).map(Body::InitStart),
+        "platform.initRuntimeDone" => |r| typed(r).map(Body::InitRuntimeDone),
+        "platform.initReport" => |r| typed(r).map(Body::InitReport),
+        "platform.start" => |r| typed(r).map(Body::Start),
+        "platform.runtimeDone" => |r| typed(r).map(Body::RuntimeDone),
+        "platform.report" => |r| typed(r).map(Body::Report),
+        "platform.restoreStart" => |r| typed(r).map(Body::RestoreStart),
+        "platform.restoreRuntimeDone" => |r| typed(r).map(Body::RestoreRuntimeDone),
+        "platform.restoreReport" => |r| typed(r).map(Body::RestoreReport),
+        "platform.extension" => |r| typed(r).map(Body::PlatformExtension),
+        "platform.telemetrySubscription" => |r| typed(r).map(Body::TelemetrySubscription),
+        "platform.logsDropped" => |r| typed(r).map(Body::LogsDropped),
+        _ => return None,
+    })
+}
+
+fn typed<T: for<'de> Deserialize<'de>>(record: &RawValue) -> Option<T> {
+    let text = record.get();
+    is_object(text).then(|| serde_json::from_str(text).ok())?
+}
+
+fn is_object(json: &str) -> bool {
+    json.trim_start().starts_with('{')
+}
+
+/// A log record is a string or a JSON object; any other JSON value is malformed.
+fn log_record(record: &RawValue) -> Option<Record> {
+    let text = record.get();
+    if is_object(text) {
+        Some(Record::Json(record.to_owned()))
+    } else {
+        // Anything but a string fails here.
+        serde_json::from_str(text).ok().map(Record::Text)
+    }
+}

@@ -1,0 +1,170 @@
+//! OTLP/JSON follows the protobuf JSON mapping as the OTLP specification restricts it:
+//! lowerCamelCase keys, enums as integers, 64-bit integers as decimal strings.
+
+use metricline_proto::aggregate::{
+    AggregationConfig, Aggregator, HistogramAggregation, Temporality,
+};
+use metricline_proto::model::{Kind, Point, StreamKey};
+use metricline_proto::otlp::{encode, encode_json, ExportMetricsServiceRequest};
+use metricline_proto::resource::{AttributeValue, Resource};
+use serde_json::Value as Json;
+
+const S: u64 = 1_000_000_000;
+const T0: u64 = 1_764_151_200 * S;
+
+fn request(histograms: HistogramAggregation) -> ExportMetricsServiceRequest {
+    let config = AggregationConfig {
+        temporality: Temporality::Delta,
+        histograms,
+        start_time_unix_nano: T0,
+    };
+    let mut agg = Aggregator::new(config);
+    let attrs = vec![("env".to_string(), "prod".to_string())];
+    for (name, kind, value) in [
+        ("orders", Kind::Sum, 3.0),
+        ("queue", Kind::Gauge, 4.0),
+        ("latency", Kind::Histogram, 0.25),
+        ("latency", Kind::Histogram, 0.0),
+    ] {
+        agg.record(Point {
+            key: StreamKey::new(name, "s", kind, attrs.clone()),
+            time_unix_nano: T0 + S,
+            value,
+        });
+    }
+    let resource = Resource {
+        attributes: vec![
+            (
+                "service.name".into(),
+                AttributeValue::Str("checkout".into()),
+            ),
+            ("faas.max_memory".into(), AttributeValue::Int(134_217_728)),
+        ],
+    };
+    encode(&resource, &agg.take_until(T0 + 5 * S), &config)
+}
+
+fn json(histograms: HistogramAggregation) -> Json {
+    serde_json::from_slice(&encode_json(&request(histograms))).unwrap()
+}
+
+fn metric<'a>(doc: &'a Json, name: &str) -> &'a Json {
+    doc["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap()
+}
+
+fn all_keys(doc: &Json, out: &mut Vec<String>) {
+    match doc {
+        Json::Object(map) => {
+            for (k, v) in map {
+                out.push(k.clone());
+                all_keys(v, out);
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|v| all_keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_key_is_lower_camel_case() {
+    for histograms in [
+        HistogramAggregation::Exponential,
+        HistogramAggregation::ExplicitBuckets,
+    ] {
+        let mut keys = Vec::new();
+        all_keys(&json(histograms), &mut keys);
+        assert!(keys.contains(&"resourceMetrics".to_string()));
+        assert!(keys.contains(&"startTimeUnixNano".to_string()));
+        for key in keys {
+            let first = key.chars().next().unwrap();
+            assert!(
+                first.is_ascii_lowercase() && key.chars().all(|c| c.is_ascii_alphanumeric()),
+                "key {key:?} is not lowerCamelCase"
+            );
+        }
+    }
+}
+
+#[test]
+fn sums_have_string_times_integer_temporality_and_a_boolean_monotonic_flag() {
+    let doc = json(HistogramAggregation::Exponential);
+    let sum = &metric(&doc, "orders")["sum"];
+    assert_eq!(sum["aggregationTemporality"], Json::from(1));
+    assert_eq!(sum["isMonotonic"], Json::Bool(true));
+    let point = &sum["dataPoints"][0];
+    assert_eq!(point["timeUnixNano"], Json::from((T0 + 5 * S).to_string()));
+    assert_eq!(point["startTimeUnixNano"], Json::from(T0.to_string()));
+    assert_eq!(point["asDouble"], Json::from(3.0));
+    assert_eq!(
+        point["attributes"][0],
+        serde_json::json!({"key": "env", "value": {"stringValue": "prod"}})
+    );
+}
+
+#[test]
+fn gauges_are_under_gauge_with_string_time() {
+    let doc = json(HistogramAggregation::Exponential);
+    let point = &metric(&doc, "queue")["gauge"]["dataPoints"][0];
+    assert_eq!(point["timeUnixNano"], Json::from((T0 + S).to_string()));
+    assert_eq!(point["asDouble"], Json::from(4.0));
+}
+
+#[test]
+fn histogram_counts_are_decimal_strings() {
+    let doc = json(HistogramAggregation::ExplicitBuckets);
+    let point = &metric(&doc, "latency")["histogram"]["dataPoints"][0];
+    assert_eq!(point["count"], Json::from("2"));
+    let counts = point["bucketCounts"].as_array().unwrap();
+    assert_eq!(counts.len(), 15);
+    assert!(counts.iter().all(Json::is_string), "{counts:?}");
+    assert!(point["explicitBounds"][0].is_f64());
+    assert_eq!(point["min"], Json::from(0.0));
+    assert_eq!(point["max"], Json::from(0.25));
+
+    let doc = json(HistogramAggregation::Exponential);
+    let h = &metric(&doc, "latency")["exponentialHistogram"];
+    assert_eq!(h["aggregationTemporality"], Json::from(1));
+    let point = &h["dataPoints"][0];
+    assert_eq!(point["count"], Json::from("2"));
+    assert_eq!(point["zeroCount"], Json::from("1"));
+    assert!(point["scale"].is_i64());
+    assert!(point["positive"]["offset"].is_i64());
+    assert!(point["positive"]["bucketCounts"][0].is_string());
+}
+
+#[test]
+fn int_resource_attributes_are_decimal_strings() {
+    let doc = json(HistogramAggregation::Exponential);
+    let attrs = doc["resourceMetrics"][0]["resource"]["attributes"]
+        .as_array()
+        .unwrap();
+    let memory = attrs
+        .iter()
+        .find(|kv| kv["key"] == "faas.max_memory")
+        .unwrap();
+    assert_eq!(
+        memory["value"],
+        serde_json::json!({"intValue": "134217728"})
+    );
+    let scope = &doc["resourceMetrics"][0]["scopeMetrics"][0]["scope"];
+    assert_eq!(scope["name"], Json::from("metricline"));
+}
+
+#[test]
+fn the_json_reads_back_as_the_same_request() {
+    for histograms in [
+        HistogramAggregation::Exponential,
+        HistogramAggregation::ExplicitBuckets,
+    ] {
+        let original = request(histograms);
+        let back: ExportMetricsServiceRequest =
+            serde_json::from_slice(&encode_json(&original)).unwrap();
+        assert_eq!(back, original);
+    }
+}
+

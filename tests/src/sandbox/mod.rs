@@ -1,0 +1,256 @@
+//! A local Lambda sandbox on 127.0.0.1: the Runtime, Extensions and Telemetry APIs, real
+//! processes started like Lambda starts them (extensions from `/opt/extensions`, a Python
+//! runtime), platform events in Lambda's order, freeze/thaw with SIGSTOP/SIGCONT, invoke
+//! timeouts and the shutdown deadline, plus the measurements the benchmarks need.
+//!
+//! The API is blocking: the servers run on the sandbox's own tokio runtime thread.
+
+mod delivery;
+mod events;
+mod extensions_api;
+mod invoke;
+mod lifecycle;
+mod process;
+mod runtime_api;
+mod server;
+mod state;
+mod telemetry_api;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use events::iso8601;
+pub use lifecycle::{ExtensionExit, InvokeResult, InvokeStatus, ShutdownResult};
+pub use process::function_record;
+
+/// Lambda's log format setting (`AWS_LAMBDA_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Settings of a sandbox, set through [`Sandbox::builder`].
+#[derive(Clone)]
+pub struct Builder {
+    extensions: Vec<(PathBuf, String)>,
+    function_dir: Option<PathBuf>,
+    handler: String,
+    env: Vec<(String, String)>,
+    log_format: LogFormat,
+    timeout: Duration,
+    memory_mb: u64,
+    shutdown_budget: Duration,
+    telemetry_api: bool,
+    function_name: String,
+    python: Option<PathBuf>,
+}
+
+/// The running sandbox; see [`Sandbox::invoke`] and [`Sandbox::shutdown`].
+pub struct Sandbox {
+    shared: Arc<state::Shared>,
+    settings: Builder,
+    runtime_api: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    invokes: u64,
+    init_duration: Option<Duration>,
+    ready: Vec<(String, Option<Duration>)>,
+    down: bool,
+    _dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn builder() -> Builder {
+        Builder {
+            extensions: Vec::new(),
+            function_dir: None,
+            handler: "handler.handler".into(),
+            env: Vec::new(),
+            log_format: LogFormat::Text,
+            timeout: Duration::from_secs(10),
+            memory_mb: 128,
+            shutdown_budget: Duration::from_secs(2),
+            telemetry_api: true,
+            function_name: "metricline-sandbox".into(),
+            python: None,
+        }
+    }
+
+    /// Every extension's output, each line prefixed with its name (print it on failure).
+    pub fn extension_log(&self) -> String {
+        let state = self.shared.lock();
+        let mut out = String::new();
+        for ext in &state.extensions {
+            for line in &ext.log {
+                out.push_str(&format!("[{}] {line}\n", ext.name));
+            }
+        }
+        out
+    }
+
+    /// Every line the function printed (markers excluded).
+    pub fn function_log(&self) -> Vec<String> {
+        self.shared.lock().function_log.clone()
+    }
+
+    /// Every Telemetry API event emitted so far, in order.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.shared.lock().events.clone()
+    }
+
+    /// Per extension: spawn → first `/next` (its ready time).
+    pub fn ready_times(&self) -> Vec<(String, Option<Duration>)> {
+        self.ready.clone()
+    }
+
+    /// Current peak RSS (VmHWM, KiB) of each live extension.
+    pub fn extension_peak_rss_kb(&self) -> Vec<(String, Option<u64>)> {
+        let state = self.shared.lock();
+        state
+            .extensions
+            .iter()
+            .map(|e| (e.name.clone(), process::vm_hwm_kb(e.pid)))
+            .collect()
+    }
+
+    /// Appends an event (any JSON, valid or not) to the telemetry stream.
+    pub fn inject_event(&self, event: serde_json::Value) {
+        self.shared.update(|s| s.emit(event));
+    }
+
+    /// Sends `body` as one Telemetry API POST to every subscriber, in stream order, once:
+    /// unlike events, an injected batch is not redelivered after a failure answer.
+    pub fn inject_batch(&self, body: impl Into<Vec<u8>>) {
+        let body = body.into();
+        self.shared.update(|s| {
+            for sub in &s.subscribers {
+                let _ = sub.queue.send(state::Delivery::Raw(body.clone()));
+            }
+        });
+    }
+
+    /// The status each injected batch was answered with, in order (`None`: no answer).
+    /// Injected batches are sent once, never redelivered.
+    pub fn injected_answers(&self) -> Vec<Option<u16>> {
+        self.shared.lock().injected_answers.clone()
+    }
+
+    /// `127.0.0.1:PORT` of the APIs (the `AWS_LAMBDA_RUNTIME_API` value).
+    pub fn runtime_api(&self) -> &str {
+        &self.runtime_api
+    }
+}
+
+impl Builder {
+    /// Adds an extension binary, started as `/opt/extensions/<file name>`.
+    pub fn extension(self, path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref().to_path_buf();
+        let name = path
+            .file_name()
+            .expect("file name")
+            .to_string_lossy()
+            .into_owned();
+        self.extension_named(path, name)
+    }
+    /// Adds an extension binary under another file name in `/opt/extensions`.
+    pub fn extension_named(mut self, path: impl AsRef<Path>, name: impl Into<String>) -> Self {
+        self.extensions
+            .push((path.as_ref().to_path_buf(), name.into()));
+        self
+    }
+    /// The folder holding the function's `handler.py`.
+    pub fn function_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.function_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+    pub fn handler(mut self, handler: impl Into<String>) -> Self {
+        self.handler = handler.into();
+        self
+    }
+    /// A function environment variable (visible to the runtime and the extensions).
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+    pub fn log_format(mut self, format: LogFormat) -> Self {
+        self.log_format = format;
+        self
+    }
+    /// The function timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    pub fn memory_mb(mut self, mb: u64) -> Self {
+        self.memory_mb = mb;
+        self
+    }
+    /// Time between SHUTDOWN and SIGKILL (Lambda: 2 s with extensions).
+    pub fn shutdown_budget(mut self, budget: Duration) -> Self {
+        self.shutdown_budget = budget;
+        self
+    }
+    /// `false` makes the Telemetry API answer 202 and deliver nothing, like local emulators.
+    pub fn telemetry_api(mut self, present: bool) -> Self {
+        self.telemetry_api = present;
+        self
+    }
+    pub fn function_name(mut self, name: impl Into<String>) -> Self {
+        self.function_name = name.into();
+        self
+    }
+    /// The Python interpreter of the runtime (default: the workspace's `.venv`).
+    pub fn python(mut self, python: impl AsRef<Path>) -> Self {
+        self.python = Some(python.as_ref().to_path_buf());
+        self
+    }
+    /// Starts the processes and runs the init phase; the sandbox is frozen on return.
+    pub fn start(self) -> Result<Sandbox, String> {
+        lifecycle::start(self)
+    }
+}
+
+/// The folder of this crate (`tests/`).
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A sample function folder under `tests/functions/`.
+pub fn sample_function(name: &str) -> PathBuf {
+    crate_dir().join("functions").join(name)
+}
+
+/// The workspace venv's Python (`scripts/setup-python.sh`), if it exists.
+pub fn venv_python() -> Option<PathBuf> {
+    let python = crate_dir().join("../.venv/bin/python");
+    python.exists().then_some(python)
+}
+
+/// The venv's Python for a test that needs it. Outside CI a missing venv skips the test
+/// (returns `None` after saying so); with `CI=true` it fails the test.
+pub fn require_python(test: &str) -> Option<PathBuf> {
+    if let Some(python) = venv_python() {
+        return Some(python);
+    }
+    let message = format!("{test}: no Python venv at .venv; run scripts/setup-python.sh");
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("{message}");
+    }
+    eprintln!("SKIPPED {message}");
+    None
+}
+
+/// The extension binary built by `cargo build -p metricline --bin metricline`.
+pub fn extension_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_dir().join("../target"));
+    let binary = target.join("debug/metricline");
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo build -p metricline --bin metricline` first",
+        binary.display()
+    );
+    binary
+}

@@ -1,0 +1,192 @@
+//! The sandbox's processes: spawning extensions and the runtime with Lambda's environment,
+//! turning their output into telemetry records, reaping them with `wait4`, and signals.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::events::{envelope, iso8601};
+use super::state::{Exit, Shared};
+use super::LogFormat;
+
+/// The line the bootstrap prints on stdout and stderr once an invoke's (or init's) output is
+/// flushed, so every `function` record precedes the `runtimeDone` that follows it.
+pub const MARKER: &str = "\u{1}metricline-sandbox-flushed";
+
+pub fn signal(pid: u32, sig: i32) {
+    // SAFETY: kill(2) with a pid we spawned; failure (already gone) is harmless here.
+    unsafe {
+        libc::kill(pid as libc::pid_t, sig);
+    }
+}
+
+/// Peak resident set of a live process, in KiB (`VmHWM`), if readable.
+pub fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Waits for the process to end and returns how, from `wait4`.
+fn reap(pid: u32) -> Exit {
+    let mut status = 0;
+    // SAFETY: rusage is plain old data, filled in by wait4.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: wait4 on our own child with valid out-pointers.
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        if r == pid as libc::pid_t {
+            break;
+        }
+        if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            break;
+        }
+    }
+    let exited = libc::WIFEXITED(status);
+    Exit {
+        at: Instant::now(),
+        code: exited.then(|| libc::WEXITSTATUS(status)),
+        signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
+        max_rss_kb: usage.ru_maxrss.max(0) as u64,
+    }
+}
+
+fn read_lines(stream: impl Read, mut each: impl FnMut(String)) {
+    let mut reader = BufReader::new(stream);
+    let mut buf = Vec::new();
+    while reader.read_until(b'\n', &mut buf).unwrap_or(0) > 0 {
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        each(String::from_utf8_lossy(&buf).into_owned());
+        buf.clear();
+    }
+}
+
+/// The common Lambda environment every process of the sandbox sees.
+pub struct Environment<'a> {
+    pub runtime_api: &'a str,
+    pub vars: &'a [(String, String)],
+}
+
+fn base_command(program: &Path, env: &Environment) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("AWS_LAMBDA_RUNTIME_API", env.runtime_api)
+        .envs(env.vars.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Starts an extension; its output becomes `extension` records and its log.
+pub fn spawn_extension(
+    shared: &Arc<Shared>,
+    index: usize,
+    path: &Path,
+    env: &Environment,
+) -> std::io::Result<u32> {
+    let mut child = base_command(path, env).spawn()?;
+    let pid = child.id();
+    for stream in [
+        Box::new(child.stdout.take().expect("piped")) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().expect("piped")),
+    ] {
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            read_lines(stream, |line| {
+                shared.update(|s| {
+                    let name = s.extensions[index].name.clone();
+                    s.extensions[index].log.push(line.clone());
+                    s.emit(envelope("extension", json!(format!("{name}: {line}"))));
+                })
+            })
+        });
+    }
+    let shared = shared.clone();
+    std::thread::spawn(move || {
+        let exit = reap(pid);
+        shared.update(|s| {
+            let ext = &mut s.extensions[index];
+            ext.exit = Some(exit);
+            ext.waiting = false;
+        });
+    });
+    Ok(pid)
+}
+
+/// The `function` record Lambda makes of one output line of the runtime.
+pub fn function_record(line: &str, format: LogFormat, request_id: &str) -> Value {
+    match format {
+        LogFormat::Text => Value::String(line.to_owned()),
+        LogFormat::Json => match serde_json::from_str::<Value>(line) {
+            Ok(object @ Value::Object(_)) => object,
+            _ => json!({
+                "timestamp": iso8601(std::time::SystemTime::now()),
+                "level": "INFO",
+                "requestId": request_id,
+                "message": line,
+            }),
+        },
+    }
+}
+
+/// Starts the function's runtime (the Python bootstrap) for a new generation.
+pub fn spawn_runtime(
+    shared: &Arc<Shared>,
+    python: &Path,
+    bootstrap: &Path,
+    task_root: &Path,
+    env: &Environment,
+    format: LogFormat,
+) -> std::io::Result<u32> {
+    let mut cmd = base_command(python, env);
+    cmd.arg("-u").arg(bootstrap).current_dir(task_root);
+    let mut child = cmd.spawn()?;
+    let pid = child.id();
+    let generation = shared.update(|s| {
+        s.runtime.generation += 1;
+        s.runtime.pid = Some(pid);
+        s.runtime.exit = None;
+        s.runtime.waiting = false;
+        s.runtime.generation
+    });
+    let streams: [Box<dyn Read + Send>; 2] = [
+        Box::new(child.stdout.take().expect("piped")),
+        Box::new(child.stderr.take().expect("piped")),
+    ];
+    for (i, stream) in streams.into_iter().enumerate() {
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            read_lines(stream, |line| {
+                shared.update(|s| {
+                    if line == MARKER {
+                        s.markers[i] += 1;
+                        return;
+                    }
+                    s.function_log.push(line.clone());
+                    let record = function_record(&line, format, &s.current_request_id);
+                    s.emit(envelope("function", record));
+                })
+            })
+        });
+    }
+    let shared = shared.clone();
+    std::thread::spawn(move || {
+        let exit = reap(pid);
+        shared.update(|s| {
+            if s.runtime.generation == generation {
+                s.runtime.exit = Some(exit);
+                s.runtime.waiting = false;
+                s.runtime.waiter = None;
+            }
+        });
+    });
+    Ok(pid)
+}

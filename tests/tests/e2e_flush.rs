@@ -1,0 +1,102 @@
+//! Each flush strategy delivers every line exactly once, on its schedule, and never leaves
+//! an export in flight while the sandbox is frozen.
+
+use std::time::Duration;
+
+use metricline_tests::expect::{check_lines, total, wait_for_lines};
+use metricline_tests::harness::{Harness, Setup};
+
+/// While frozen, the extension sends nothing: no request reaches the sink.
+fn quiet_while_frozen(h: &Harness) {
+    let seen = h.sink.attempts();
+    let more = h
+        .sink
+        .wait_for_attempts(Duration::from_millis(300), seen + 1);
+    h.check(
+        !more,
+        "a request reached the backend while the sandbox was frozen",
+    );
+}
+
+#[test]
+fn end_exports_each_invoke_before_the_freeze() {
+    let Some(mut h) = Harness::start("flush_end", Setup::default()) else {
+        return;
+    };
+    for n in 1..=3 {
+        h.sandbox.invoke("{}");
+        let verdict = check_lines(&h.sink.points(), n, 1);
+        h.check(verdict.is_ok(), &format!("after invoke {n}: {verdict:?}"));
+        quiet_while_frozen(&h);
+    }
+    h.sandbox.shutdown();
+    let verdict = check_lines(&h.sink.points(), 3, 1);
+    h.check(verdict.is_ok(), &format!("after shutdown: {verdict:?}"));
+}
+
+#[test]
+fn periodic_exports_pending_lines_during_the_next_invoke() {
+    let setup = Setup::default().env("METRICLINE_FLUSH", "periodic,1");
+    let Some(mut h) = Harness::start("flush_periodic", setup) else {
+        return;
+    };
+    h.sandbox.invoke("{}");
+    quiet_while_frozen(&h);
+    h.sandbox.invoke("{}");
+    // The first invoke's lines went out with the flush at the second INVOKE, at the latest.
+    let placed = total(&h.sink.points(), "shop.orders.placed", &[]);
+    h.check(
+        placed >= 3.0,
+        &format!("invoke 1's lines by the end of invoke 2: {placed}"),
+    );
+    quiet_while_frozen(&h);
+    h.sandbox.shutdown();
+    let verdict = check_lines(&h.sink.points(), 2, 1);
+    h.check(verdict.is_ok(), &format!("after shutdown: {verdict:?}"));
+}
+
+#[test]
+fn continuous_and_adaptive_deliver_everything_exactly_once() {
+    for flush in ["continuous,50", "adaptive"] {
+        let setup = Setup::default().env("METRICLINE_FLUSH", flush);
+        let Some(mut h) = Harness::start(flush, setup) else {
+            return;
+        };
+        for _ in 0..4 {
+            h.sandbox.invoke(r#"{"repeat":2}"#);
+            quiet_while_frozen(&h);
+        }
+        let shutdown = h.sandbox.shutdown();
+        h.check(
+            shutdown.extension_exited_before_deadline,
+            &format!("{flush}: clean shutdown"),
+        );
+        let verdict = wait_for_lines(&h.sink, Duration::ZERO, 8, 1);
+        h.check(verdict.is_ok(), &format!("{flush}: {verdict:?}"));
+    }
+}
+
+#[test]
+fn shutdown_delivers_what_is_pending_and_the_last_report() {
+    // A flush interval longer than the test: everything waits for SHUTDOWN.
+    let setup = Setup::default().env("METRICLINE_FLUSH", "periodic,600000");
+    let Some(mut h) = Harness::start("flush_shutdown", setup) else {
+        return;
+    };
+    for _ in 0..3 {
+        h.sandbox.invoke("{}");
+    }
+    let shutdown = h.sandbox.shutdown();
+    h.check(
+        shutdown.extension_exited_before_deadline && !shutdown.killed,
+        &format!("exits before the deadline by itself: {shutdown:?}"),
+    );
+    let points = h.sink.points();
+    let verdict = check_lines(&points, 3, 1);
+    h.check(verdict.is_ok(), &format!("lines: {verdict:?}"));
+    let reports = metricline_tests::expect::count(&points, "aws.lambda.duration");
+    h.check(
+        reports == 3,
+        &format!("report metrics of all 3 invokes: {reports}"),
+    );
+}

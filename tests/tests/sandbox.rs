@@ -1,0 +1,200 @@
+//! The local Lambda sandbox itself, checked with a stand-in Python extension: Lambda's event
+//! order, freeze between invokes, errors, timeouts, out of memory and the shutdown deadline.
+
+use std::time::Duration;
+
+use metricline_tests::sandbox::{self, InvokeStatus, LogFormat, Sandbox};
+use serde_json::Value;
+
+struct Fixture {
+    sandbox: Sandbox,
+    out: tempfile::NamedTempFile,
+}
+
+fn start(python: &std::path::Path, format: LogFormat, timeout: Duration) -> Fixture {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let sandbox = Sandbox::builder()
+        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
+        .function_dir(sandbox::sample_function("simple"))
+        .python(python)
+        .env(
+            "PATH",
+            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
+        )
+        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+        .log_format(format)
+        .timeout(timeout)
+        .start()
+        .expect("sandbox starts");
+    Fixture { sandbox, out }
+}
+
+fn types(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// What the extension received over the Telemetry API, once it has exited.
+fn received(out: &tempfile::NamedTempFile) -> Vec<Value> {
+    serde_json::from_slice(&std::fs::read(out.path()).unwrap()).unwrap()
+}
+
+#[test]
+fn invokes_follow_lambdas_event_order_and_shutdown_delivers_everything() {
+    let Some(python) = sandbox::require_python("sandbox event order") else {
+        return;
+    };
+    let mut f = start(&python, LogFormat::Text, Duration::from_secs(10));
+    let ok = f.sandbox.invoke(r#"{"action":"ok"}"#);
+    assert_eq!(
+        ok.status,
+        InvokeStatus::Success,
+        "{}",
+        f.sandbox.extension_log()
+    );
+    assert!(ok.response.unwrap().contains(&ok.request_id));
+    let failed = f.sandbox.invoke(r#"{"action":"fail"}"#);
+    assert_eq!(
+        (failed.status, failed.error_type.as_deref()),
+        (InvokeStatus::Error, Some("ValueError"))
+    );
+    let events = f.sandbox.events();
+    let order: Vec<String> = types(&events)
+        .into_iter()
+        .filter(|t| t.starts_with("platform."))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "platform.initStart",
+            "platform.initRuntimeDone",
+            "platform.initReport",
+            "platform.start",
+            "platform.runtimeDone",
+            "platform.report",
+            "platform.start",
+            "platform.runtimeDone",
+            "platform.report",
+        ]
+    );
+    let records: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "function")
+        .filter_map(|e| e["record"].as_str())
+        .collect();
+    assert!(records.contains(&"init: module loaded"));
+    assert!(records
+        .iter()
+        .any(|r| r.starts_with("[INFO]\t")
+            && r.ends_with(&format!("\t{}\thandling ok", ok.request_id))));
+    let shutdown = f.sandbox.shutdown();
+    assert!(
+        shutdown.extension_exited_before_deadline && !shutdown.killed,
+        "{shutdown:?}"
+    );
+    assert!(shutdown.extensions[0].peak_rss_kb > 0);
+    // The extension saw every function record of an invoke before that invoke's runtimeDone.
+    let seen = received(&f.out);
+    let seen_types = types(&seen);
+    let monitoring = seen
+        .iter()
+        .position(|e| {
+            e["record"]
+                .as_str()
+                .is_some_and(|r| r.contains("action:fail"))
+        })
+        .unwrap();
+    let done = seen
+        .iter()
+        .position(|e| {
+            e["type"] == "platform.runtimeDone"
+                && e["record"]["requestId"] == failed.request_id.as_str()
+        })
+        .unwrap();
+    assert!(monitoring < done);
+    assert_eq!(
+        seen_types
+            .iter()
+            .filter(|t| *t == "platform.runtimeDone")
+            .count(),
+        2
+    );
+    let report = seen
+        .iter()
+        .find(|e| e["type"] == "platform.report")
+        .unwrap();
+    assert_eq!(report["record"]["metrics"]["memorySizeMB"], 128);
+    assert!(report["record"]["metrics"]["initDurationMs"].is_number());
+}
+
+#[test]
+fn timeouts_oom_and_json_log_format() {
+    let Some(python) = sandbox::require_python("sandbox timeouts") else {
+        return;
+    };
+    let mut f = start(&python, LogFormat::Json, Duration::from_millis(1500));
+    let timed_out = f.sandbox.invoke(r#"{"action":"sleep","seconds":30}"#);
+    assert_eq!(timed_out.status, InvokeStatus::Timeout);
+    let oom = f.sandbox.invoke(r#"{"action":"oom"}"#);
+    assert_eq!(oom.error_type.as_deref(), Some("Runtime.OutOfMemory"));
+    let after = f.sandbox.invoke(r#"{"action":"ok"}"#);
+    assert_eq!(
+        after.status,
+        InvokeStatus::Success,
+        "the runtime was restarted after the timeout"
+    );
+    let events = f.sandbox.events();
+    let report = |id: &str| {
+        events
+            .iter()
+            .find(|e| e["type"] == "platform.report" && e["record"]["requestId"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(report(&timed_out.request_id)["record"]["status"], "timeout");
+    assert_eq!(
+        report(&oom.request_id)["record"]["metrics"]["maxMemoryUsedMB"],
+        128
+    );
+    let wrapped = events.iter().find(|e| {
+        e["type"] == "function"
+            && e["record"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("MONITORING|"))
+            && e["record"]["requestId"] == after.request_id.as_str()
+    });
+    assert!(
+        wrapped.is_some(),
+        "a printed line is wrapped with the request id"
+    );
+    let logged = events
+        .iter()
+        .find(|e| e["type"] == "function" && e["record"]["message"] == "handling ok");
+    assert_eq!(logged.unwrap()["record"]["level"], "INFO");
+    assert!(f.sandbox.shutdown().extension_exited_before_deadline);
+}
+
+#[test]
+fn without_the_telemetry_api_subscriptions_get_202_and_nothing_is_delivered() {
+    let Some(python) = sandbox::require_python("sandbox without telemetry") else {
+        return;
+    };
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut sandbox = Sandbox::builder()
+        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
+        .function_dir(sandbox::sample_function("simple"))
+        .python(&python)
+        .env(
+            "PATH",
+            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
+        )
+        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+        .telemetry_api(false)
+        .start()
+        .expect("sandbox starts");
+    assert_eq!(sandbox.invoke("{}").status, InvokeStatus::Success);
+    assert!(sandbox.shutdown().extension_exited_before_deadline);
+    assert!(received(&out).is_empty());
+}
