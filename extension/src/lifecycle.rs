@@ -86,21 +86,25 @@ pub async fn run(env: Env<'_>, name: &str) {
         aggregation,
     })));
 
-    let listener = match telemetry_listener::bind().await {
-        Ok(listener) => listener,
+    let (listener, from_hosts) = match telemetry_listener::bind().await {
+        Ok(bound) => bound,
         Err(e) => {
             crate::error!("cannot start the Telemetry API listener ({e}); metricline stays idle");
             return idle(&mut api).await;
         }
     };
-    let port = match listener.local_addr() {
-        Ok(addr) => addr.port(),
+    let bound = match listener.local_addr() {
+        Ok(addr) => addr,
         Err(e) => {
             crate::error!("Telemetry API listener has no address ({e}); metricline stays idle");
             return idle(&mut api).await;
         }
     };
+    let port = bound.port();
     tokio::spawn(telemetry_listener::serve(listener, shared.clone()));
+    if !from_hosts {
+        tokio::spawn(telemetry_listener::serve_resolved(bound, shared.clone()));
+    }
     match api.subscribe_telemetry(port).await {
         Ok(Subscription::Subscribed) => {}
         Ok(Subscription::NotSupported) => {

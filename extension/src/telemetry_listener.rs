@@ -21,20 +21,73 @@ use tokio::net::{TcpListener, TcpStream};
 /// Largest body accepted; Lambda's own limit is 2 × maxBytes plus metadata, far below.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
 
-/// The address `sandbox.localdomain` resolves to in the sandbox, else 127.0.0.1 (local
-/// runs and tests), with an ephemeral port.
-pub async fn bind() -> std::io::Result<TcpListener> {
-    let ip = tokio::time::timeout(
-        Duration::from_millis(200),
-        tokio::net::lookup_host("sandbox.localdomain:0"),
+const SANDBOX_HOST: &str = "sandbox.localdomain";
+
+/// Binds the address `sandbox.localdomain` has in `/etc/hosts` (where Lambda puts it), else
+/// 127.0.0.1, on an ephemeral port. Reading the file costs microseconds; a DNS query for a
+/// name that is not there costs milliseconds before the first `/next`, so that lookup
+/// happens afterwards in [`serve_resolved`]. The second value: whether the name was found.
+pub async fn bind() -> std::io::Result<(TcpListener, bool)> {
+    let from_hosts = std::fs::read_to_string("/etc/hosts")
+        .ok()
+        .and_then(|hosts| hosts_lookup(&hosts, SANDBOX_HOST));
+    let ip = from_hosts.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    Ok((bind_to(ip).await?, from_hosts.is_some()))
+}
+
+/// The address of `name` in an `/etc/hosts` text, IPv4 preferred.
+pub fn hosts_lookup(hosts: &str, name: &str) -> Option<IpAddr> {
+    let mut found: Option<IpAddr> = None;
+    for line in hosts.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut fields = line.split_whitespace();
+        let Some(ip) = fields.next().and_then(|ip| ip.parse::<IpAddr>().ok()) else {
+            continue;
+        };
+        if fields.any(|alias| alias.eq_ignore_ascii_case(name)) {
+            if ip.is_ipv4() {
+                return Some(ip);
+            }
+            found = found.or(Some(ip));
+        }
+    }
+    found
+}
+
+/// When `/etc/hosts` did not know `sandbox.localdomain`, asks the resolver in the
+/// background; should the name resolve elsewhere than `bound`, listens there too, on the
+/// same port, so the subscribed URI reaches us whichever way Lambda resolves it.
+pub async fn serve_resolved(bound: SocketAddr, shared: Arc<Shared>) {
+    let resolved = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::net::lookup_host((SANDBOX_HOST, bound.port())),
     )
-    .await
-    .ok()
-    .and_then(|found| found.ok())
-    .and_then(|mut addrs| addrs.find(SocketAddr::is_ipv4))
-    .map(|addr| addr.ip())
-    .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    bind_to(ip).await
+    .await;
+    let Ok(Ok(addrs)) = resolved else {
+        return;
+    };
+    let addrs: Vec<SocketAddr> = addrs.collect();
+    let Some(addr) = addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+    else {
+        return;
+    };
+    if addr.ip() == bound.ip() {
+        return;
+    }
+    match TcpListener::bind(addr).await {
+        Ok(listener) => {
+            crate::info!(
+                "{SANDBOX_HOST} resolves to {}: listening there too",
+                addr.ip()
+            );
+            serve(listener, shared).await
+        }
+        Err(e) => crate::warn!("{SANDBOX_HOST} resolves to {addr} but binding it failed: {e}"),
+    }
 }
 
 /// Binds `ip` on an ephemeral port.
@@ -116,4 +169,27 @@ fn answer(status: StatusCode) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = status;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_sandbox_name_in_hosts_files() {
+        let hosts = "127.0.0.1 localhost\n# 10.0.0.1 sandbox.localdomain\n\
+                     ::1 Sandbox.LocalDomain\n169.254.100.1\tsandbox sandbox.localdomain # lambda\n";
+        assert_eq!(
+            hosts_lookup(hosts, SANDBOX_HOST),
+            Some("169.254.100.1".parse().unwrap())
+        );
+        assert_eq!(
+            hosts_lookup("::1 sandbox.localdomain\n", SANDBOX_HOST),
+            Some("::1".parse().unwrap())
+        );
+        assert_eq!(
+            hosts_lookup("127.0.0.1 localhost\ngarbage line\n", SANDBOX_HOST),
+            None
+        );
+    }
 }

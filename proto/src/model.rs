@@ -54,16 +54,15 @@ impl StreamKey {
 
 /// Sorts attributes by key and keeps the last value written for a repeated key.
 pub fn normalize_attributes(mut attributes: Attributes) -> Attributes {
-    // A stable sort keeps the written order among equal keys, so the last one can win.
-    attributes.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out: Attributes = Vec::with_capacity(attributes.len());
-    for (k, v) in attributes {
-        match out.last_mut() {
-            Some(last) if last.0 == k => last.1 = v,
-            _ => out.push((k, v)),
-        }
+    if attributes.len() < 2 {
+        return attributes;
     }
-    out
+    // A stable sort keeps the written order among equal keys; reversing first makes the
+    // last-written value come first, which `dedup_by` keeps. In place: no new allocation.
+    attributes.reverse();
+    attributes.sort_by(|a, b| a.0.cmp(&b.0));
+    attributes.dedup_by(|later, kept| later.0 == kept.0);
+    attributes
 }
 
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;

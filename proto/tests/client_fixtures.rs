@@ -1,6 +1,7 @@
 //! Real client output (proto/tests/fixtures, made by scripts/gen_fixtures.py) parses into
 //! the names, kinds, units, attributes and values a user of those clients expects, as a
-//! text record, as a JSON-log-format record, and inside Lambda's `message` wrapper.
+//! text record (bare, and behind a Node.js `console.log` prefix), as a JSON-log-format
+//! record, and inside Lambda's `message` wrapper.
 
 use metricline_proto::lines::{parse_record, Format, Formats, Outcome};
 use metricline_proto::telemetry::Record;
@@ -14,7 +15,7 @@ const FIXED: u64 = 1_764_151_200_000_000_000;
 /// 2024-01-01: a time the client read from its clock is later than this.
 const CAPTURED_AFTER: u64 = 1_704_067_200_000_000_000;
 
-/// Parses every line of a fixture three ways; checks they agree and returns the outcome
+/// Parses every line of a fixture four ways; checks they agree and returns the outcome
 /// and points of each line.
 fn parse_fixture(lines: &str) -> Vec<(Outcome, Vec<Point>)> {
     lines
@@ -28,6 +29,9 @@ fn parse_fixture(lines: &str) -> Vec<(Outcome, Vec<Point>)> {
             });
             let records = [
                 Record::Text(format!("{line}\n")),
+                Record::Text(format!(
+                    "2026-01-01T00:00:00.000Z\t8a1f0c2e\tINFO\t{line}\n"
+                )),
                 Record::Json(RawValue::from_string(line.to_owned()).unwrap()),
                 Record::Json(RawValue::from_string(wrapped.to_string()).unwrap()),
             ];

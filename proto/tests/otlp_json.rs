@@ -168,3 +168,28 @@ fn the_json_reads_back_as_the_same_request() {
     }
 }
 
+#[test]
+fn an_unset_histogram_sum_is_left_out_not_null() {
+    let config = AggregationConfig {
+        temporality: Temporality::Delta,
+        histograms: HistogramAggregation::ExplicitBuckets,
+        start_time_unix_nano: T0,
+    };
+    let mut agg = Aggregator::new(config);
+    for value in [-3.0, 2.0] {
+        agg.record(Point {
+            key: StreamKey::new("delta", "", Kind::Histogram, vec![]),
+            time_unix_nano: T0 + S,
+            value,
+        });
+    }
+    let request = encode(&Resource::default(), &agg.take_until(T0 + 5 * S), &config);
+    let body = encode_json(&request);
+    assert!(!String::from_utf8_lossy(&body).contains("null"));
+    let doc: Json = serde_json::from_slice(&body).unwrap();
+    let point = &metric(&doc, "delta")["histogram"]["dataPoints"][0];
+    assert!(point.get("sum").is_none(), "{point}");
+    assert_eq!(point["min"], Json::from(-3.0));
+    let back: ExportMetricsServiceRequest = serde_json::from_slice(&body).unwrap();
+    assert_eq!(back, request);
+}

@@ -67,9 +67,12 @@ fn buffer_overflow_drops_are_counted_exactly() {
     let missing = (invokes * streams) as f64 - arrived;
     let dropped = total(&points, "metricline.points.dropped", &[]);
     h.check(missing > 0.0, "the buffer overflowed");
+    // Besides line points, the buffer may shed a few of the extension's own points (at
+    // most one `metricline.lines` and one `metricline.points.dropped` per flush).
+    let own = 2.0 * invokes as f64;
     h.check(
-        dropped == missing,
-        &format!("dropped {dropped}, missing {missing}"),
+        dropped >= missing && dropped <= missing + own,
+        &format!("dropped {dropped} counted, {missing} line points missing"),
     );
 }
 

@@ -137,10 +137,8 @@ fn rotel_accepts_our_metrics_over_grpc_and_http() {
         mentions("shop.orders.placed") >= 2 && mentions("OrderLatency") >= 2,
         "rotel's log lacks our metrics:\n{log}\n--- extension (grpc) ---\n{ext_log_grpc}\n--- extension (http) ---\n{ext_log_http}"
     );
-    assert!(
-        mentions("checkout") >= 2,
-        "resource service.name reached rotel"
-    );
+    let resources = log.matches("-> service.name: Str(checkout)").count();
+    assert!(resources >= 2, "the resource's service.name reached rotel");
     for ext_log in [&ext_log_grpc, &ext_log_http] {
         assert!(
             !ext_log.contains("WARN") && !ext_log.contains("ERROR"),

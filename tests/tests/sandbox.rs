@@ -36,9 +36,14 @@ fn types(events: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// What the extension wrote at SHUTDOWN: `received` events and its `env`.
+fn written(out: &tempfile::NamedTempFile) -> Value {
+    serde_json::from_slice(&std::fs::read(out.path()).unwrap()).unwrap()
+}
+
 /// What the extension received over the Telemetry API, once it has exited.
 fn received(out: &tempfile::NamedTempFile) -> Vec<Value> {
-    serde_json::from_slice(&std::fs::read(out.path()).unwrap()).unwrap()
+    written(out)["received"].as_array().unwrap().clone()
 }
 
 #[test]
@@ -125,6 +130,13 @@ fn invokes_follow_lambdas_event_order_and_shutdown_delivers_everything() {
         .iter()
         .find(|e| e["type"] == "platform.report")
         .unwrap();
+    // Extensions see the function's identity but not its log group or stream (§2).
+    let env = &written(&f.out)["env"];
+    assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], "metricline-sandbox");
+    assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "128");
+    assert_eq!(env["AWS_LAMBDA_INITIALIZATION_TYPE"], "on-demand");
+    assert!(env["AWS_REGION"].is_string() && env["AWS_LAMBDA_RUNTIME_API"].is_string());
+    assert!(env.get("AWS_LAMBDA_LOG_GROUP_NAME").is_none() && env.get("_HANDLER").is_none());
     assert_eq!(report["record"]["metrics"]["memorySizeMB"], 128);
     assert!(report["record"]["metrics"]["initDurationMs"].is_number());
 }
@@ -196,5 +208,61 @@ fn without_the_telemetry_api_subscriptions_get_202_and_nothing_is_delivered() {
         .expect("sandbox starts");
     assert_eq!(sandbox.invoke("{}").status, InvokeStatus::Success);
     assert!(sandbox.shutdown().extension_exited_before_deadline);
+    assert!(received(&out).is_empty());
+}
+
+#[test]
+fn registration_with_a_name_other_than_the_file_name_gets_403() {
+    let Some(python) = sandbox::require_python("sandbox registration") else {
+        return;
+    };
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut sandbox = Sandbox::builder()
+        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
+        .function_dir(sandbox::sample_function("simple"))
+        .python(&python)
+        .env(
+            "PATH",
+            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
+        )
+        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+        .env("FAKE_EXTENSION_NAME", "metricline")
+        .start()
+        .expect("the function starts without the extension");
+    assert!(
+        sandbox.extension_log().contains("HTTP Error 403"),
+        "{}",
+        sandbox.extension_log()
+    );
+    // The function still runs; the failed extension is simply gone.
+    assert_eq!(sandbox.invoke("{}").status, InvokeStatus::Success);
+    sandbox.shutdown();
+}
+
+#[test]
+fn subscriptions_below_the_buffering_minimum_are_refused() {
+    let Some(python) = sandbox::require_python("sandbox subscription check") else {
+        return;
+    };
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut sandbox = Sandbox::builder()
+        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
+        .function_dir(sandbox::sample_function("simple"))
+        .python(&python)
+        .env(
+            "PATH",
+            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
+        )
+        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+        .env("FAKE_EXTENSION_TIMEOUT_MS", "10")
+        .start()
+        .expect("sandbox starts");
+    let log = sandbox.extension_log();
+    assert!(
+        log.contains("subscribe failed 400") && log.contains("timeoutMs"),
+        "{log}"
+    );
+    assert_eq!(sandbox.invoke("{}").status, InvokeStatus::Success);
+    sandbox.shutdown();
     assert!(received(&out).is_empty());
 }

@@ -36,6 +36,9 @@ pub(crate) fn prepare(
     headers.insert("grpc-accept-encoding", HeaderValue::from_static("gzip"));
     if gzip {
         headers.insert("grpc-encoding", HeaderValue::from_static("gzip"));
+    } else {
+        // A user header must not claim an encoding the message does not have.
+        headers.remove("grpc-encoding");
     }
     Prepared {
         uri: uri.clone(),

@@ -33,6 +33,8 @@ pub(crate) fn prepare(
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         gzip::compress(&body)
     } else {
+        // A user header must not claim an encoding the body does not have.
+        headers.remove(CONTENT_ENCODING);
         body
     };
     Prepared {

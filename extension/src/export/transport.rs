@@ -193,19 +193,3 @@ mod tests {
         assert!(transport.client.get().is_none());
     }
 }
-#[cfg(test)]
-mod adhoc_timing {
-    #[test]
-    fn adhoc_build_client_cost() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            for http2 in [false, true] {
-                let t = std::time::Instant::now();
-                let transport = super::Transport::new(http2, None).unwrap();
-                let t1 = t.elapsed();
-                let _ = transport.client();
-                eprintln!("ADHOC new {:?} build_client {:?}", t1, t.elapsed() - t1);
-            }
-        });
-    }
-}

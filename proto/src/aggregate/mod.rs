@@ -120,8 +120,11 @@ impl Aggregator {
     }
 
     /// Takes every value with a timestamp at or before `t_unix_nano`, closing open buckets
-    /// at `t_unix_nano`, plus every point put back. Values stamped later stay pending; a
-    /// stream that already exported up to `t_unix_nano` gives nothing new.
+    /// at `t_unix_nano`, plus every point put back. Values stamped later stay pending (up
+    /// to four per bucket; beyond that the oldest of them go now, see `bucket.rs`). A
+    /// stream that already exported up to `t_unix_nano` gives nothing new, except late
+    /// values after a [`take_all`](Self::take_all) that closed past `t_unix_nano`: they go
+    /// in an interval ending 1 ns after that close, so no clock has to catch up first.
     pub fn take_until(&mut self, t_unix_nano: u64) -> Export {
         self.take(t_unix_nano, Stream::close_for_timer)
     }

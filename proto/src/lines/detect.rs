@@ -43,7 +43,8 @@ pub fn parse_text(
 /// A text line that looks like a JSON object.
 fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut Vec<Point>) -> Outcome {
     let emf = formats.emf && line.contains("\"_aws\"");
-    let datadog = formats.datadog && line.contains("\"m\"");
+    // An EMF hint already means a full read, which finds `m` too.
+    let datadog = !emf && formats.datadog && line.contains("\"m\"");
     if !emf && !datadog {
         return Outcome::NotMetric;
     }

@@ -1,8 +1,8 @@
 //! Monitoring lines (DESIGN.md §3): finds `MONITORING|`, Datadog JSON and EMF lines in a
-//! `function` record and turns them into [`Point`]s, or rejects them with a [`Reason`].
+//! `function` record and turns them into [`Point`](crate::Point)s, or rejects them with a [`Reason`].
 //!
-//! Where a line is looked for: a text record, after an optional runtime prefix (see
-//! [`prefix`]); a JSON record (the object itself); and a JSON record's `message` field,
+//! Where a line is looked for: a text record, after an optional Node.js or Python runtime
+//! prefix; a JSON record (the object itself); and a JSON record's `message` field,
 //! a string (searched like a text record) or an object (searched like a JSON record).
 //!
 //! Most log lines are not metrics, so they are turned away before any JSON parsing: a
@@ -26,10 +26,14 @@ pub use emf::NAMESPACE_ATTRIBUTE;
 pub use formats::{Formats, FormatsError};
 pub use reason::Reason;
 
+/// A monitoring-line format (DESIGN.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
+    /// Datadog `MONITORING|<epoch>|<value>|<type>|<name>[|#<tags>]`.
     Monitoring,
+    /// Datadog JSON `{"m","v","e","t"}`.
     Datadog,
+    /// CloudWatch Embedded Metric Format.
     Emf,
 }
 

@@ -21,6 +21,8 @@ pub(crate) fn parse(line: &str, event_time: u64, out: &mut Vec<Point>) -> Result
         return Err(Reason::FieldCount);
     }
     let [epoch, value, kind, name, tags] = fields;
+    // Spaces around a field are layout, not content (`| orders.placed |`).
+    let (name, tags) = (name.trim(), tags.trim());
 
     let time_unix_nano = epoch_nanos(epoch, EpochUnit::SecondsOrMillis, event_time)?;
     let value = finite_number(value)?;
@@ -145,7 +147,8 @@ mod tests {
 
     #[test]
     fn values_must_be_finite_numbers() {
-        let p = one("MONITORING|1|-1.5|gauge|a").unwrap();
+        let p = one("MONITORING| 1 | -1.5 | gauge | a |").unwrap();
+        assert_eq!(p.key.name, "a");
         assert_eq!(p.value, -1.5);
         for value in ["", "NaN", "inf", "ten"] {
             let line = format!("MONITORING|1|{value}|gauge|a");
@@ -161,7 +164,7 @@ mod tests {
 
     #[test]
     fn invalid_names_are_rejected() {
-        for name in ["", "9lives", "has space", "a:b"] {
+        for name in ["", "9lives", "has space", "a:b", " "] {
             let line = format!("MONITORING|1|1|gauge|{name}");
             assert_eq!(one(&line), Err(Reason::InvalidName), "{line}");
         }

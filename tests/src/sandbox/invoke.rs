@@ -171,10 +171,11 @@ impl Sandbox {
             Instant::now()
         });
         let memory_used_kb = self.shared.lock().runtime.pid.and_then(process::vm_hwm_kb);
-        if status != InvokeStatus::Success || exited {
-            // Lambda resets the runtime after a timeout or a crash: the next invoke gets a
-            // fresh process (an error answer keeps the process, as in Lambda).
-            self.restart_runtime_if_needed(status);
+        // Lambda resets the runtime after a timeout or a crash (an error answer keeps the
+        // process): it is killed now and replaced after the report.
+        let reset = status == InvokeStatus::Timeout || exited;
+        if reset {
+            self.kill_runtime();
         }
         let wait = self.settings.timeout + Duration::from_secs(10);
         let extensions_ready = self.shared.wait(wait, |s| s.extensions_waiting());
@@ -217,6 +218,9 @@ impl Sandbox {
         };
         self.shared.update(|s| s.emit(events::report(&report)));
         self.invokes += 1;
+        if reset {
+            self.respawn_runtime();
+        }
         self.freeze();
         InvokeResult {
             request_id,
@@ -231,19 +235,20 @@ impl Sandbox {
         }
     }
 
-    fn restart_runtime_if_needed(&mut self, status: InvokeStatus) {
-        let (pid, exited) = {
+    fn kill_runtime(&self) {
+        let pid = {
             let s = self.shared.lock();
-            (s.runtime.pid, s.runtime.exit.is_some())
+            s.runtime.pid.filter(|_| s.runtime.exit.is_none())
         };
-        if status == InvokeStatus::Error && !exited {
-            return;
-        }
-        if let Some(pid) = pid.filter(|_| !exited) {
+        if let Some(pid) = pid {
             process::signal(pid, libc::SIGKILL);
             self.shared
                 .wait(Duration::from_secs(5), |s| s.runtime.exit.is_some());
         }
+    }
+
+    /// Starts a new runtime process and waits for its init to reach `/next`.
+    fn respawn_runtime(&self) {
         let markers = self.shared.lock().markers;
         if self.spawn_runtime().is_ok() {
             self.shared.wait(Duration::from_secs(10), |s| {

@@ -1,19 +1,14 @@
-//! Init, freeze/thaw and shutdown of a sandbox: the phases around the invokes.
+//! Freeze/thaw and shutdown of a sandbox, and the environment its processes get.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 
 use super::process::{self, Environment};
-use super::server::{self, ApiConfig};
-use super::state::{Extension, Shared};
+
 use super::{events, Builder, LogFormat, Sandbox};
 
 pub use super::invoke::{InvokeResult, InvokeStatus};
-
-/// Lambda's limit for the whole init phase.
-const INIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// How one extension ended at shutdown.
 #[derive(Debug, Clone)]
@@ -37,7 +32,7 @@ pub struct ShutdownResult {
     pub killed: bool,
 }
 
-fn common_env(b: &Builder) -> Vec<(String, String)> {
+pub(super) fn common_env(b: &Builder) -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = [
         ("AWS_LAMBDA_FUNCTION_NAME", b.function_name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
@@ -68,6 +63,8 @@ pub(super) fn runtime_env(b: &Builder) -> Vec<(String, String)> {
             task_root.display().to_string(),
         ),
         ("AWS_LAMBDA_LOG_FORMAT".to_owned(), format.to_owned()),
+        // Keep the sample function folders free of __pycache__.
+        ("PYTHONDONTWRITEBYTECODE".to_owned(), "1".to_owned()),
         (
             "AWS_LAMBDA_LOG_GROUP_NAME".to_owned(),
             format!("/aws/lambda/{}", b.function_name),
@@ -201,126 +198,4 @@ impl Drop for Sandbox {
             let _ = stop.send(());
         }
     }
-}
-
-/// Starts the API server on its own runtime thread; returns its address.
-fn serve(shared: Arc<Shared>, config: ApiConfig) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind sandbox APIs");
-    let addr = listener.local_addr().expect("sandbox address").to_string();
-    listener
-        .set_nonblocking(true)
-        .expect("nonblocking listener");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    std::thread::Builder::new()
-        .name("lambda-sandbox".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("sandbox runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                tokio::spawn(server::serve(listener, shared, Arc::new(config)));
-                let _ = stopped.await;
-            });
-            runtime.shutdown_background();
-        })
-        .expect("spawn sandbox thread");
-    (addr, stop)
-}
-
-pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
-    let shared = Arc::new(Shared::new());
-    let config = ApiConfig {
-        function_name: settings.function_name.clone(),
-        function_version: "$LATEST".into(),
-        handler: settings.handler.clone(),
-        account_id: "123456789012".into(),
-        region: "us-east-1".into(),
-        telemetry_api: settings.telemetry_api,
-    };
-    let (runtime_api, stop) = serve(shared.clone(), config);
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let ext_dir = dir.path().join("opt/extensions");
-    std::fs::create_dir_all(&ext_dir).map_err(|e| e.to_string())?;
-    let mut sandbox = Sandbox {
-        shared: shared.clone(),
-        settings,
-        runtime_api,
-        stop: Some(stop),
-        invokes: 0,
-        init_duration: None,
-        ready: Vec::new(),
-        down: false,
-        _dir: dir,
-    };
-    let init_start = Instant::now();
-    let b = sandbox.settings.clone();
-    shared.update(|s| s.emit(events::init_start(&b.function_name, "init")));
-    let vars = common_env(&b);
-    let env = Environment {
-        runtime_api: &sandbox.runtime_api,
-        vars: &vars,
-    };
-    for (index, (path, name)) in b.extensions.iter().enumerate() {
-        let link = ext_dir.join(name);
-        std::os::unix::fs::symlink(
-            std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?,
-            &link,
-        )
-        .map_err(|e| e.to_string())?;
-        shared.update(|s| s.extensions.push(Extension::new(name.clone())));
-        let pid = process::spawn_extension(&shared, index, &link, &env)
-            .map_err(|e| format!("starting {name}: {e}"))?;
-        shared.update(|s| s.extensions[index].pid = pid);
-    }
-    // The runtime starts once every extension has registered (or died trying).
-    let registered = shared.wait(INIT_LIMIT, |s| {
-        s.extensions.iter().all(|e| e.id.is_some() || !e.alive())
-    });
-    if !registered {
-        return Err(format!(
-            "extensions did not register:\n{}",
-            sandbox.extension_log()
-        ));
-    }
-    sandbox.spawn_runtime()?;
-    let runtime_ready = shared.wait(INIT_LIMIT, |s| {
-        let ran = s.runtime.waiting && s.markers.iter().all(|m| *m >= 1);
-        ran || s.runtime.exit.is_some() || s.runtime.init_error.is_some()
-    });
-    let status = if runtime_ready && shared.lock().runtime.waiting {
-        "success"
-    } else {
-        "error"
-    };
-    shared.update(|s| s.emit(events::init_runtime_done(status, "init")));
-    let extensions_ready = shared.wait(INIT_LIMIT, |s| s.extensions_waiting());
-    let init = init_start.elapsed();
-    sandbox.init_duration = Some(init);
-    shared.update(|s| s.emit(events::init_report(status, "init", init)));
-    sandbox.ready = shared
-        .lock()
-        .extensions
-        .iter()
-        .map(|e| {
-            (
-                e.name.clone(),
-                e.first_next.map(|t| t.duration_since(e.spawned)),
-            )
-        })
-        .collect();
-    if status != "success" || !extensions_ready {
-        let (init_error, function_log) = {
-            let s = shared.lock();
-            (s.runtime.init_error.clone(), s.function_log.join("\n"))
-        };
-        return Err(format!(
-            "init failed (runtime {status}, extensions ready: {extensions_ready}, init error {init_error:?})\nfunction:\n{function_log}\nextensions:\n{}",
-            sandbox.extension_log()
-        ));
-    }
-    sandbox.freeze();
-    Ok(sandbox)
 }

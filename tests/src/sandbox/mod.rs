@@ -3,11 +3,15 @@
 //! runtime), platform events in Lambda's order, freeze/thaw with SIGSTOP/SIGCONT, invoke
 //! timeouts and the shutdown deadline, plus the measurements the benchmarks need.
 //!
-//! The API is blocking: the servers run on the sandbox's own tokio runtime thread.
+//! The API is blocking: the servers run on the sandbox's own tokio runtime thread. The
+//! processes are tied to the thread that starts them or restarts the runtime (they get
+//! SIGKILL when it ends, so an interrupted test leaves nothing behind): drive a sandbox from
+//! one long-lived thread, not from a pooled one such as tokio's `spawn_blocking`.
 
 mod delivery;
 mod events;
 mod extensions_api;
+mod init;
 mod invoke;
 mod lifecycle;
 mod process;
@@ -207,7 +211,7 @@ impl Builder {
     }
     /// Starts the processes and runs the init phase; the sandbox is frozen on return.
     pub fn start(self) -> Result<Sandbox, String> {
-        lifecycle::start(self)
+        init::start(self)
     }
 }
 

@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use super::fields::{epoch_nanos, is_instrument_name, EpochUnit};
 use super::json::{self, Members, Text};
 use super::Reason;
-use crate::model::{Attributes, Kind, Point, StreamKey};
+use crate::model::{normalize_attributes, Attributes, Kind, Point, StreamKey};
 
 /// The attribute that carries a directive's `Namespace`.
 pub const NAMESPACE_ATTRIBUTE: &str = "aws.cloudwatch.namespace";
@@ -128,7 +128,14 @@ fn directive_points(
             return Err(Reason::NegativeCount);
         }
         for attributes in &attribute_sets {
-            let key = StreamKey::new(name.0.as_ref(), unit.as_str(), kind, attributes.clone());
+            // The set is already normalized (see below), so the key is built directly
+            // instead of re-sorting it for every metric.
+            let key = StreamKey {
+                name: name.0.clone().into_owned(),
+                unit: unit.clone(),
+                kind,
+                attributes: attributes.clone(),
+            };
             push_samples(key, samples, time_unix_nano, out);
         }
     }
@@ -152,7 +159,8 @@ fn push_samples(key: StreamKey, samples: &[f64], time_unix_nano: u64, out: &mut 
     });
 }
 
-/// The attributes of one DimensionSet: each dimension's value, plus the namespace.
+/// The attributes of one DimensionSet, normalized: each dimension's value, plus the
+/// namespace.
 fn dimension_attributes(
     set: &[Text<'_>],
     namespace: &str,
@@ -169,7 +177,8 @@ fn dimension_attributes(
     }
     // Last, so that it wins over a dimension that happens to have the same name.
     attributes.push((NAMESPACE_ATTRIBUTE.to_owned(), namespace.to_owned()));
-    Ok(attributes)
+    // Sorted and de-duplicated once per set, as `StreamKey::new` would for every stream.
+    Ok(normalize_attributes(attributes))
 }
 
 /// A metric member: one number, or an array of up to 100 numbers, read straight into
