@@ -6,4 +6,7 @@ cd "$root"
 scripts/setup-python.sh
 # The end-to-end tests run the real binary; build it first so no test times out compiling.
 cargo build --locked --bin metricline
+# The layer tests unpack the release zips (dist/) and run the arm64 one under qemu.
+scripts/setup-qemu.sh
+layer/build.sh
 cargo test --locked --workspace

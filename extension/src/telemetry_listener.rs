@@ -58,6 +58,8 @@ pub fn hosts_lookup(hosts: &str, name: &str) -> Option<IpAddr> {
 /// background; should the name resolve elsewhere than `bound`, listens there too, on the
 /// same port, so the subscribed URI reaches us whichever way Lambda resolves it.
 pub async fn serve_resolved(bound: SocketAddr, shared: Arc<Shared>) {
+    // The lookup needs a thread of its own: let the first `/next` go out before it starts.
+    tokio::time::sleep(Duration::from_millis(50)).await;
     let resolved = tokio::time::timeout(
         Duration::from_secs(2),
         tokio::net::lookup_host((SANDBOX_HOST, bound.port())),

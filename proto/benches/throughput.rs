@@ -121,6 +121,15 @@ fn aggregation(c: &mut Bench) {
             )
         });
     }
+    // Baseline: only freeing the points (their key strings), which `record` also does.
+    let batch = points(Kind::Sum);
+    group.bench_function("drop_points_only", |b| {
+        b.iter_batched(
+            || batch.clone(),
+            |points| points.into_iter().for_each(|p| drop(black_box(p))),
+            BatchSize::SmallInput,
+        )
+    });
     group.finish();
 }
 

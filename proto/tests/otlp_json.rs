@@ -193,3 +193,87 @@ fn an_unset_histogram_sum_is_left_out_not_null() {
     let back: ExportMetricsServiceRequest = serde_json::from_slice(&body).unwrap();
     assert_eq!(back, request);
 }
+
+#[test]
+fn fields_metricline_never_sets_still_follow_the_mapping() {
+    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue};
+    use opentelemetry_proto::tonic::metrics::v1::{
+        metric, number_data_point, summary_data_point::ValueAtQuantile, Exemplar, Gauge, Metric,
+        NumberDataPoint, ResourceMetrics, ScopeMetrics, Summary, SummaryDataPoint,
+    };
+    let kv = |key: &str, value: any_value::Value| KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..Default::default()
+    };
+    let attributes = vec![
+        kv("flag", any_value::Value::BoolValue(true)),
+        kv("ratio", any_value::Value::DoubleValue(0.5)),
+        kv("raw", any_value::Value::BytesValue(vec![1, 2, 255])),
+        kv("quote", any_value::Value::StringValue("a \"b\"\n".into())),
+        kv(
+            "list",
+            any_value::Value::ArrayValue(ArrayValue {
+                values: vec![AnyValue {
+                    value: Some(any_value::Value::IntValue(-7)),
+                }],
+            }),
+        ),
+    ];
+    let request = ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            scope_metrics: vec![ScopeMetrics {
+                metrics: vec![
+                    Metric {
+                        name: "ints".into(),
+                        description: "with \\ backslash".into(),
+                        data: Some(metric::Data::Gauge(Gauge {
+                            data_points: vec![NumberDataPoint {
+                                attributes,
+                                time_unix_nano: T0,
+                                value: Some(number_data_point::Value::AsInt(-3)),
+                                exemplars: vec![Exemplar {
+                                    time_unix_nano: T0,
+                                    trace_id: vec![0xab; 16],
+                                    span_id: vec![0xcd; 8],
+                                    ..Default::default()
+                                }],
+                                flags: 1,
+                                ..Default::default()
+                            }],
+                        })),
+                        ..Default::default()
+                    },
+                    Metric {
+                        name: "summary".into(),
+                        data: Some(metric::Data::Summary(Summary {
+                            data_points: vec![SummaryDataPoint {
+                                count: 2,
+                                sum: 3.0,
+                                quantile_values: vec![ValueAtQuantile {
+                                    quantile: 0.5,
+                                    value: 1.5,
+                                }],
+                                ..Default::default()
+                            }],
+                        })),
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let body = encode_json(&request);
+    let doc: Json = serde_json::from_slice(&body).unwrap();
+    let point = &metric(&doc, "ints")["gauge"]["dataPoints"][0];
+    assert_eq!(point["asInt"], Json::from("-3"));
+    assert_eq!(
+        point["exemplars"][0]["traceId"],
+        Json::from("ab".repeat(16))
+    );
+    assert_eq!(point["exemplars"][0]["spanId"], Json::from("cd".repeat(8)));
+    let back: ExportMetricsServiceRequest = serde_json::from_slice(&body).unwrap();
+    assert_eq!(back, request);
+}

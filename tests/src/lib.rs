@@ -4,5 +4,6 @@
 
 pub mod expect;
 pub mod harness;
+pub mod layer;
 pub mod sandbox;
 pub mod sink;

@@ -198,17 +198,21 @@ async fn drop_counts_are_never_shed_themselves() {
     for _ in 0..3 {
         exporter.outcomes.borrow_mut().push_back(failed());
         record(&shared, 5);
-        assert_eq!(flusher.flush(Take::All, soon(), true).await, Flushed::Failed);
+        assert_eq!(
+            flusher.flush(Take::All, soon(), true).await,
+            Flushed::Failed
+        );
     }
     assert_eq!(shared.lock().aggregator().pending_points(), 2);
     assert_eq!(
         flusher.flush(Take::All, soon(), true).await,
         Flushed::Delivered { points: 2 }
     );
-    let requests = exporter.requests.borrow();
     // The failed attempts carried the running count too, but only delivery commits it.
-    assert_eq!(dropped(&requests[3], "buffer_full"), Some(13.0));
-    drop(requests);
+    assert_eq!(
+        dropped(&exporter.requests.borrow()[3], "buffer_full"),
+        Some(13.0)
+    );
     // Once delivered, it is not sent again.
     record(&shared, 1);
     flusher.flush(Take::All, soon(), true).await;

@@ -70,12 +70,15 @@ impl Bucket {
         if self.tail_len == TAIL {
             let (oldest_t, oldest) = self.tail[0];
             self.aggregate_sample(oldest_t, oldest);
-            self.tail.copy_within(1.., 0);
+            self.tail.rotate_left(1);
             self.tail_len -= 1;
         }
         // After any equal timestamps, so that a gauge's tie goes to the last recorded.
         let at = self.tail[..self.tail_len].partition_point(|&(x, _)| x <= t);
-        self.tail.copy_within(at..self.tail_len, at + 1);
+        // Shift by hand: the tail is a few entries, a memmove call would cost more.
+        for k in (at..self.tail_len).rev() {
+            self.tail[k + 1] = self.tail[k];
+        }
         self.tail[at] = (t, sample);
         self.tail_len += 1;
     }
@@ -107,7 +110,9 @@ impl Bucket {
             let (t, sample) = self.tail[k];
             self.aggregate_sample(t, sample);
         }
-        self.tail.copy_within(due..self.tail_len, 0);
+        for k in due..self.tail_len {
+            self.tail[k - due] = self.tail[k];
+        }
         self.tail_len -= due;
         if self.aggregate_latest == 0 {
             return None;

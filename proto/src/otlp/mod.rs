@@ -2,6 +2,7 @@
 //! scope (`metricline`) and one metric per (name, unit, kind), as protobuf or OTLP/JSON.
 
 mod json;
+mod json_points;
 mod points;
 
 use std::collections::HashMap;

@@ -1,0 +1,133 @@
+//! The benchmark command (`scripts/bench.sh`): runs the layer's release binary in the local
+//! sandbox and prints a markdown table of ready time, peak RSS, post-runtime time per
+//! strategy and lines per second, each beside its DESIGN.md §9 budget.
+
+mod measure;
+mod report;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use metricline_tests::layer::{self, Arch};
+use metricline_tests::sandbox;
+
+use measure::Params;
+use report::Measured;
+
+const USAGE: &str = "bench [--binary PATH | --zip PATH] [--criterion FILE] [--starts N] \
+[--invokes N] [--lines N] [--warmup N] [--log LEVEL] [--strategies 'end;periodic,100;adaptive']
+  --binary     an extension binary (default: dist/metricline-x86_64.zip, unpacked)
+  --criterion  saved output of `cargo bench -p metricline-proto --bench throughput`
+  --strategies METRICLINE_FLUSH values, separated by ';' (default: end;periodic,100;adaptive)
+  --log        METRICLINE_LOG (default warn; debug adds the extension's own ready time)";
+
+struct Args {
+    binary: Option<PathBuf>,
+    zip: PathBuf,
+    criterion: Option<PathBuf>,
+    strategies: Vec<String>,
+    params: Params,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        binary: None,
+        zip: layer::dist_dir().join("metricline-x86_64.zip"),
+        criterion: None,
+        strategies: vec!["end".into(), "periodic,100".into(), "adaptive".into()],
+        params: Params {
+            starts: 25,
+            invokes: 100,
+            lines: 1000,
+            warmup: 10,
+            log: "warn".into(),
+        },
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "--help" || flag == "-h" {
+            return Err(USAGE.into());
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let number = || value.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
+        match flag.as_str() {
+            "--binary" => args.binary = Some(value.into()),
+            "--zip" => args.zip = value.into(),
+            "--criterion" => args.criterion = Some(value.into()),
+            "--strategies" => {
+                args.strategies = value
+                    .split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }
+            "--starts" => args.params.starts = number()?,
+            "--invokes" => args.params.invokes = number()?,
+            "--lines" => args.params.lines = number()?,
+            "--warmup" => args.params.warmup = number()?,
+            "--log" => args.params.log = value,
+            _ => return Err(format!("unknown option {flag}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn run() -> Result<String, String> {
+    let args = parse_args()?;
+    let python = sandbox::venv_python().ok_or("no .venv: run scripts/setup-python.sh")?;
+    // Unpacked into a folder named like /opt: the file name is what the extension registers.
+    let opt = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let binary = match args.binary {
+        Some(binary) => binary,
+        None => layer::unpack(&args.zip, opt.path())?,
+    };
+    let binary_bytes = std::fs::metadata(&binary)
+        .map_err(|e| format!("{}: {e}", binary.display()))?
+        .len();
+    if let Ok(linking) = layer::elf_linking(&std::fs::read(&binary).unwrap_or_default()) {
+        if linking.machine != Arch::X86_64.elf_machine() {
+            return Err(format!("{} is not an x86_64 binary", binary.display()));
+        }
+    }
+    eprintln!("bench: {} ({binary_bytes} bytes)", binary.display());
+    let p = &args.params;
+    eprintln!("bench: ready time over {} starts", p.starts);
+    let ready = measure::ready_times(&binary, &python, p)?;
+    let mut runs = Vec::new();
+    for strategy in &args.strategies {
+        eprintln!(
+            "bench: {strategy}: {} invokes × {} lines",
+            p.invokes, p.lines
+        );
+        runs.push(measure::flush_run(&binary, &python, strategy, p)?);
+    }
+    let criterion = match &args.criterion {
+        Some(file) => report::parse_criterion(
+            &std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?,
+        ),
+        None => Vec::new(),
+    };
+    let measured = Measured {
+        binary_bytes,
+        ready,
+        runs,
+        criterion,
+    };
+    Ok(report::table(&measured, p))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(table) => {
+            print!("{table}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
