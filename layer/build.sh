@@ -19,7 +19,9 @@ if ! cmp -s layer/requirements.txt "$venv/.requirements" 2>/dev/null; then
 fi
 export PATH="$venv/bin:$PATH"
 
-mkdir -p dist
+# One cargo invocation for every architecture: the host-side build scripts and proc macros
+# are built once, and both targets' crates share the two cores.
+targets=()
 for arch in "${archs[@]}"; do
   case "$arch" in
     x86_64) target=x86_64-unknown-linux-musl ;;
@@ -27,8 +29,18 @@ for arch in "${archs[@]}"; do
     *) echo "unknown architecture '$arch': expected x86_64 or arm64" >&2; exit 2 ;;
   esac
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-  cargo zigbuild --locked --release -p metricline --bin metricline --target "$target"
-  bin="target/$target/release/metricline"
+  targets+=(--target "$target")
+done
+# The `layer` profile: release with opt-level "s" (root Cargo.toml says why).
+cargo zigbuild --locked --profile layer -p metricline --bin metricline "${targets[@]}"
+
+mkdir -p dist
+for arch in "${archs[@]}"; do
+  case "$arch" in
+    x86_64) target=x86_64-unknown-linux-musl ;;
+    arm64) target=aarch64-unknown-linux-musl ;;
+  esac
+  bin="target/$target/layer/metricline"
   python3 layer/zip_layer.py "$bin" "dist/metricline-$arch.zip"
   printf '%-7s binary %8d bytes   zip %8d bytes   %s\n' "$arch" \
     "$(stat -c %s "$bin")" "$(stat -c %s "dist/metricline-$arch.zip")" "dist/metricline-$arch.zip"

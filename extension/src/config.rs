@@ -76,28 +76,6 @@ fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-fn parse_formats(v: &str) -> Option<Formats> {
-    let mut formats = Formats {
-        monitoring: false,
-        datadog: false,
-        emf: false,
-    };
-    if v.eq_ignore_ascii_case("none") {
-        return Some(formats);
-    }
-    let mut any = false;
-    for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        any = true;
-        match name.to_ascii_lowercase().as_str() {
-            "monitoring" => formats.monitoring = true,
-            "datadog" => formats.datadog = true,
-            "emf" => formats.emf = true,
-            _ => return None,
-        }
-    }
-    any.then_some(formats)
-}
-
 fn parse_temporality(v: &str) -> Option<Temporality> {
     match v.to_ascii_lowercase().as_str() {
         // Low memory means delta for every instrument metricline has (counters, histograms).
@@ -134,7 +112,7 @@ impl Config {
                 "METRICLINE_FORMATS",
                 "a comma-separated list of monitoring, datadog, emf; or none",
                 d.formats,
-                parse_formats,
+                |v| v.parse::<Formats>().ok(),
                 &mut w,
             ),
             platform_metrics: setting(

@@ -293,16 +293,28 @@ fn an_empty_export_encodes_no_metrics() {
 }
 
 #[test]
-fn protobuf_bytes_decode_back_to_the_request() {
-    let cfg = config(Temporality::Delta, HistogramAggregation::Exponential);
-    let export = export_of(
-        vec![point("orders", "", Kind::Sum, &[("a", "b")], 1.0)],
-        cfg,
-    );
-    let request = encode(&resource(), &export, &cfg);
-    let bytes = encode_protobuf(&request);
-    assert_eq!(
-        ExportMetricsServiceRequest::decode(bytes.as_slice()).unwrap(),
-        request
-    );
+fn protobuf_bytes_are_prosts_own_and_decode_back_to_the_request() {
+    for histograms in [
+        HistogramAggregation::Exponential,
+        HistogramAggregation::ExplicitBuckets,
+    ] {
+        let cfg = config(Temporality::Delta, histograms);
+        let export = export_of(
+            vec![
+                point("orders", "", Kind::Sum, &[("a", "b")], 1.0),
+                point("queue", "", Kind::Gauge, &[], 2.0),
+                point("latency", "s", Kind::Histogram, &[("c", "d")], 0.3),
+                point("latency", "s", Kind::Histogram, &[("c", "d")], 30.0),
+            ],
+            cfg,
+        );
+        let mut request = encode(&resource(), &export, &cfg);
+        request.resource_metrics[0].schema_url = "https://opentelemetry.io/schemas/1.0".into();
+        let bytes = encode_protobuf(&request);
+        assert_eq!(bytes, request.encode_to_vec());
+        assert_eq!(
+            ExportMetricsServiceRequest::decode(bytes.as_slice()).unwrap(),
+            request
+        );
+    }
 }

@@ -106,3 +106,12 @@ fn arm64_layer_exports_lines_and_platform_metrics_under_qemu() {
     // started sandbox shows the emulated binary registered under its file name.
     exports_lines_and_platform_metrics(&wrapper, &python);
 }
+
+/// The ELF check itself: this test binary is linked against glibc, so it must be seen as
+/// needing a loader and shared libraries.
+#[test]
+fn elf_check_sees_a_dynamically_linked_binary() {
+    let bytes = std::fs::read(std::env::current_exe().expect("test binary")).expect("read");
+    let linking = layer::elf_linking(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert!(linking.interpreter && linking.needed > 0, "{linking:?}");
+}

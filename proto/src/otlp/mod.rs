@@ -4,16 +4,17 @@
 mod json;
 mod json_points;
 mod points;
+mod protobuf;
 
 use std::collections::HashMap;
 
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{metric, Metric, ResourceMetrics, ScopeMetrics};
 use opentelemetry_proto::tonic::resource::v1::Resource as OtlpResource;
-use prost::Message;
 
 pub use json::encode_json;
 pub use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+pub use protobuf::encode_protobuf;
 
 use crate::aggregate::{AggregationConfig, Export};
 use crate::resource::{AttributeValue, Resource};
@@ -70,11 +71,6 @@ pub fn encode(
             schema_url: String::new(),
         }],
     }
-}
-
-/// The request as protobuf bytes (`http/protobuf` body, gRPC message).
-pub fn encode_protobuf(request: &ExportMetricsServiceRequest) -> Vec<u8> {
-    request.encode_to_vec()
 }
 
 fn is_empty(metric: &Metric) -> bool {
