@@ -277,3 +277,50 @@ fn fields_metricline_never_sets_still_follow_the_mapping() {
     let back: ExportMetricsServiceRequest = serde_json::from_slice(&body).unwrap();
     assert_eq!(back, request);
 }
+
+#[test]
+fn extreme_integers_are_written_exactly() {
+    use opentelemetry_proto::tonic::metrics::v1::{
+        exponential_histogram_data_point::Buckets, metric, ExponentialHistogram,
+        ExponentialHistogramDataPoint, Metric, ResourceMetrics, ScopeMetrics,
+    };
+    let point = ExponentialHistogramDataPoint {
+        time_unix_nano: u64::MAX,
+        count: 0,
+        zero_count: 10,
+        scale: -10,
+        positive: Some(Buckets {
+            offset: i32::MIN,
+            bucket_counts: vec![0, 9, 10, 1_234_567_890_123, u64::MAX],
+        }),
+        ..Default::default()
+    };
+    let request = ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            scope_metrics: vec![ScopeMetrics {
+                metrics: vec![Metric {
+                    name: "edge".into(),
+                    data: Some(metric::Data::ExponentialHistogram(ExponentialHistogram {
+                        data_points: vec![point],
+                        aggregation_temporality: 2,
+                    })),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let body = encode_json(&request);
+    let doc: Json = serde_json::from_slice(&body).unwrap();
+    let p = &metric(&doc, "edge")["exponentialHistogram"]["dataPoints"][0];
+    assert_eq!(p["timeUnixNano"], Json::from(u64::MAX.to_string()));
+    assert_eq!(p["scale"], Json::from(-10));
+    assert_eq!(p["positive"]["offset"], Json::from(i32::MIN));
+    assert_eq!(
+        p["positive"]["bucketCounts"],
+        serde_json::json!(["0", "9", "10", "1234567890123", u64::MAX.to_string()])
+    );
+    let back: ExportMetricsServiceRequest = serde_json::from_slice(&body).unwrap();
+    assert_eq!(back, request);
+}

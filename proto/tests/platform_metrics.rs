@@ -34,6 +34,11 @@ fn only<'a>(points: &'a [Point], name: &str, kind: Kind, unit: &str) -> &'a Poin
     p
 }
 
+/// The value of the only histogram `name`, in seconds (see [`only`]).
+fn seconds(points: &[Point], name: &str) -> f64 {
+    only(points, name, Kind::Histogram, "s").value
+}
+
 fn assert_close(got: f64, want: f64) {
     assert!(
         (got - want).abs() <= want.abs() * 1e-12,
@@ -70,10 +75,7 @@ fn init_report_gives_the_init_duration_in_seconds() {
         "platform.initReport",
         r#"{"status":"success","phase":"init","metrics":{"durationMs":234.766}}"#,
     );
-    assert_close(
-        only(&points, "faas.init_duration", Kind::Histogram, "s").value,
-        0.234766,
-    );
+    assert_close(seconds(&points, "faas.init_duration"), 0.234766);
 }
 
 #[test]
@@ -83,32 +85,14 @@ fn runtime_done_metrics() {
         only(&points, "faas.invocations", Kind::Sum, "{invocation}").value,
         1.0
     );
-    assert_close(
-        only(&points, "faas.invoke_duration", Kind::Histogram, "s").value,
-        0.01712,
-    );
+    assert_close(seconds(&points, "faas.invoke_duration"), 0.01712);
     assert_eq!(
         only(&points, "aws.lambda.produced_bytes", Kind::Histogram, "By").value,
         50.0
     );
-    assert_close(
-        only(&points, "aws.lambda.response_latency", Kind::Histogram, "s").value,
-        0.001613,
-    );
-    assert_close(
-        only(
-            &points,
-            "aws.lambda.response_duration",
-            Kind::Histogram,
-            "s",
-        )
-        .value,
-        0.000064,
-    );
-    assert_close(
-        only(&points, "aws.lambda.runtime_overhead", Kind::Histogram, "s").value,
-        0.015246,
-    );
+    assert_close(seconds(&points, "aws.lambda.response_latency"), 0.001613);
+    assert_close(seconds(&points, "aws.lambda.response_duration"), 0.000064);
+    assert_close(seconds(&points, "aws.lambda.runtime_overhead"), 0.015246);
     assert_eq!(points.len(), 6);
 }
 
@@ -117,25 +101,16 @@ fn report_metrics() {
     let mut platform = platform();
     feed(&mut platform, "platform.runtimeDone", RUNTIME_DONE);
     let points = feed(&mut platform, "platform.report", REPORT);
-    assert_close(
-        only(&points, "aws.lambda.duration", Kind::Histogram, "s").value,
-        0.017493,
-    );
-    assert_close(
-        only(&points, "aws.lambda.billed_duration", Kind::Histogram, "s").value,
-        0.018,
-    );
+    assert_close(seconds(&points, "aws.lambda.duration"), 0.017493);
+    assert_close(seconds(&points, "aws.lambda.billed_duration"), 0.018);
     assert_eq!(
         only(&points, "faas.mem_usage", Kind::Histogram, "By").value,
         75.0 * 1_048_576.0
     );
-    let post = only(
-        &points,
-        "aws.lambda.post_runtime_duration",
-        Kind::Histogram,
-        "s",
+    assert_close(
+        seconds(&points, "aws.lambda.post_runtime_duration"),
+        0.000373,
     );
-    assert_close(post.value, 0.000373);
     // 0.0000002 + 0.018 s × 0.125 GB × 0.0000166667
     let cost = only(&points, "aws.lambda.estimated_cost", Kind::Sum, "USD");
     assert_close(cost.value, 0.0000002 + 0.018 * 0.125 * 0.0000166667);
@@ -150,13 +125,10 @@ fn post_runtime_duration_falls_back_to_report_minus_runtime_done() {
     feed(&mut platform, "platform.runtimeDone", RUNTIME_DONE);
     let report = REPORT.replace(r#""name":"extensionOverhead""#, r#""name":"other""#);
     let points = feed(&mut platform, "platform.report", &report);
-    let post = only(
-        &points,
-        "aws.lambda.post_runtime_duration",
-        Kind::Histogram,
-        "s",
+    assert_close(
+        seconds(&points, "aws.lambda.post_runtime_duration"),
+        (17.493 - 17.12) / 1000.0,
     );
-    assert_close(post.value, (17.493 - 17.12) / 1000.0);
 }
 
 #[test]
@@ -181,10 +153,7 @@ fn restore_report_gives_the_restore_duration() {
         "platform.restoreReport",
         r#"{"status":"success","metrics":{"durationMs":412.5}}"#,
     );
-    assert_close(
-        only(&points, "aws.lambda.restore_duration", Kind::Histogram, "s").value,
-        0.4125,
-    );
+    assert_close(seconds(&points, "aws.lambda.restore_duration"), 0.4125);
 }
 
 #[test]
@@ -233,10 +202,7 @@ fn a_report_without_runtime_done_counts_its_status() {
         only(&points, "faas.errors", Kind::Sum, "{error}").value,
         1.0
     );
-    assert_close(
-        only(&points, "aws.lambda.duration", Kind::Histogram, "s").value,
-        0.001148,
-    );
+    assert_close(seconds(&points, "aws.lambda.duration"), 0.001148);
     assert_eq!(points.len(), 2);
 }
 
@@ -265,10 +231,7 @@ fn init_duration_falls_back_to_the_report_once() {
         r#""durationMs":17.493,"initDurationMs":235.086"#,
     );
     let points = feed(&mut platform, "platform.report", &report);
-    assert_close(
-        only(&points, "faas.init_duration", Kind::Histogram, "s").value,
-        0.235086,
-    );
+    assert_close(seconds(&points, "faas.init_duration"), 0.235086);
     let late_init_report = feed(
         &mut platform,
         "platform.initReport",
