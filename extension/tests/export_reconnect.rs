@@ -7,10 +7,9 @@ mod export_support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use bytes::Bytes;
 use export_support::*;
-use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http::Request;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use metricline::export::ExportOutcome;
@@ -111,19 +110,6 @@ async fn serve_connection(
 async fn answered_then_flushed(done: &Notify) {
     done.notified().await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-}
-
-fn ok_response(grpc: bool) -> Response<Full<Bytes>> {
-    let builder = Response::builder().status(200);
-    let builder = if grpc {
-        // A trailers-only gRPC answer: status OK in the headers.
-        builder
-            .header("content-type", "application/grpc")
-            .header("grpc-status", "0")
-    } else {
-        builder.header("content-type", "application/x-protobuf")
-    };
-    builder.body(Full::new(Bytes::new())).unwrap()
 }
 
 async fn reconnects(protocol: &str, betrayal: Betrayal) {

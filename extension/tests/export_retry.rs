@@ -9,15 +9,40 @@ use std::time::Duration;
 use export_support::*;
 use metricline::export::ExportOutcome;
 use metricline_tests::sink::{Fault, Sink};
+use tokio::time::Instant;
 
-#[tokio::test]
-async fn unavailable_then_success_delivers_exactly_once() {
+/// Exports the sample request with `protocol` by `deadline` to a new sink, once `prepare`
+/// has set the sink's faults or latency; gives back the sink and the outcome.
+async fn export_to_new_sink(
+    protocol: &str,
+    prepare: impl FnOnce(&Sink),
+    deadline: Instant,
+) -> (Sink, ExportOutcome) {
+    let sink = Sink::start();
+    prepare(&sink);
+    let exporter = exporter_for(&sink, protocol, &[]);
+    let outcome = exporter.export(&sample_request(), deadline).await;
+    (sink, outcome)
+}
+
+/// Exports to a new sink that answers the first request with `fault`.
+async fn export_after_fault(protocol: &str, fault: Fault) -> (Sink, ExportOutcome) {
+    export_to_new_sink(protocol, |sink| sink.fail_next(1, fault), soon()).await
+}
+
+/// Exports to a new sink that answers each request after `latency`.
+async fn export_with_latency(
+    protocol: &str,
+    latency: Duration,
+    deadline: Instant,
+) -> (Sink, ExportOutcome) {
+    export_to_new_sink(protocol, |sink| sink.set_latency(latency), deadline).await
+}
+
+/// A retryable `fault` on the first attempt: the second delivers the data, once.
+async fn retried_once_then_delivered(fault: Fault) {
     for protocol in PROTOCOLS {
-        let sink = Sink::start();
-        sink.fail_next(1, Fault::Unavailable);
-        let exporter = exporter_for(&sink, protocol, &[]);
-
-        let outcome = exporter.export(&sample_request(), soon()).await;
+        let (sink, outcome) = export_after_fault(protocol, fault).await;
 
         assert_eq!(outcome, ExportOutcome::Delivered, "{protocol}");
         assert_eq!(sink.attempts(), 2, "{protocol}");
@@ -26,13 +51,14 @@ async fn unavailable_then_success_delivers_exactly_once() {
 }
 
 #[tokio::test]
+async fn unavailable_then_success_delivers_exactly_once() {
+    retried_once_then_delivered(Fault::Unavailable).await;
+}
+
+#[tokio::test]
 async fn bad_request_is_rejected_without_retry() {
     for protocol in PROTOCOLS {
-        let sink = Sink::start();
-        sink.fail_next(1, Fault::BadRequest);
-        let exporter = exporter_for(&sink, protocol, &[]);
-
-        let outcome = exporter.export(&sample_request(), soon()).await;
+        let (sink, outcome) = export_after_fault(protocol, Fault::BadRequest).await;
 
         let ExportOutcome::Rejected { reason } = outcome else {
             panic!("{protocol}: {outcome:?}");
@@ -50,27 +76,13 @@ async fn bad_request_is_rejected_without_retry() {
 
 #[tokio::test]
 async fn throttling_is_retried_after_the_requested_delay_within_the_deadline() {
-    for protocol in PROTOCOLS {
-        let sink = Sink::start();
-        sink.fail_next(1, Fault::RetryAfter(1));
-        let exporter = exporter_for(&sink, protocol, &[]);
-
-        let outcome = exporter.export(&sample_request(), soon()).await;
-
-        assert_eq!(outcome, ExportOutcome::Delivered, "{protocol}");
-        assert_eq!(sink.attempts(), 2, "{protocol}");
-        assert_sample_received(&sink.points(), 1);
-    }
+    retried_once_then_delivered(Fault::RetryAfter(1)).await;
 }
 
 #[tokio::test]
 async fn throttling_past_the_deadline_fails_at_once_with_the_backends_delay() {
     for protocol in PROTOCOLS {
-        let sink = Sink::start();
-        sink.fail_next(1, Fault::RetryAfter(30));
-        let exporter = exporter_for(&sink, protocol, &[]);
-
-        let outcome = exporter.export(&sample_request(), soon()).await;
+        let (sink, outcome) = export_after_fault(protocol, Fault::RetryAfter(30)).await;
 
         match outcome {
             ExportOutcome::Failed { retry_after, .. } => {
@@ -85,11 +97,8 @@ async fn throttling_past_the_deadline_fails_at_once_with_the_backends_delay() {
 #[tokio::test]
 async fn partial_success_is_reported_and_not_retried() {
     for protocol in PROTOCOLS {
-        let sink = Sink::start();
-        sink.fail_next(1, Fault::PartialSuccess { rejected: 2 });
-        let exporter = exporter_for(&sink, protocol, &[]);
-
-        let outcome = exporter.export(&sample_request(), soon()).await;
+        let (sink, outcome) =
+            export_after_fault(protocol, Fault::PartialSuccess { rejected: 2 }).await;
 
         let ExportOutcome::PartialSuccess {
             rejected_points, ..
@@ -106,11 +115,8 @@ async fn partial_success_is_reported_and_not_retried() {
 #[tokio::test]
 async fn a_slow_backend_within_the_deadline_delivers() {
     for protocol in PROTOCOLS {
-        let sink = Sink::start();
-        sink.set_latency(Duration::from_millis(200));
-        let exporter = exporter_for(&sink, protocol, &[]);
-
-        let outcome = exporter.export(&sample_request(), soon()).await;
+        let (sink, outcome) =
+            export_with_latency(protocol, Duration::from_millis(200), soon()).await;
 
         assert_eq!(outcome, ExportOutcome::Delivered, "{protocol}");
         assert_sample_received(&sink.points(), 1);
@@ -120,11 +126,8 @@ async fn a_slow_backend_within_the_deadline_delivers() {
 #[tokio::test]
 async fn a_backend_slower_than_the_deadline_fails() {
     for protocol in PROTOCOLS {
-        let sink = Sink::start();
-        sink.set_latency(Duration::from_secs(5));
-        let exporter = exporter_for(&sink, protocol, &[]);
-
-        let outcome = exporter.export(&sample_request(), in_secs(0.3)).await;
+        let (_sink, outcome) =
+            export_with_latency(protocol, Duration::from_secs(5), in_secs(0.3)).await;
 
         assert!(is_failed(&outcome), "{protocol}: {outcome:?}");
     }

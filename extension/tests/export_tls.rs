@@ -7,10 +7,9 @@ mod export_support;
 
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use export_support::*;
-use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http::Request;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use metricline::export::{ExportOutcome, Exporter, ExporterConfig};
@@ -62,7 +61,7 @@ async fn start_tls_server() -> (u16, Seen) {
                         let path = request.uri().path().to_string();
                         request.into_body().collect().await?;
                         seen.lock().unwrap().push((alpn, path));
-                        Ok::<_, hyper::Error>(answer(h2))
+                        Ok::<_, hyper::Error>(ok_response(h2))
                     }
                 });
                 let io = TokioIo::new(tls);
@@ -79,18 +78,6 @@ async fn start_tls_server() -> (u16, Seen) {
         }
     });
     (port, seen)
-}
-
-fn answer(grpc: bool) -> Response<Full<Bytes>> {
-    let builder = Response::builder().status(200);
-    let builder = if grpc {
-        builder
-            .header("content-type", "application/grpc")
-            .header("grpc-status", "0")
-    } else {
-        builder.header("content-type", "application/x-protobuf")
-    };
-    builder.body(Full::new(Bytes::new())).unwrap()
 }
 
 fn https_exporter(protocol: &str, port: u16, trust_test_ca: bool) -> Exporter {

@@ -7,7 +7,9 @@ mod lifecycle_fake;
 use lifecycle_fake::*;
 use metricline_tests::sink::{Fault, Sink};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -23,22 +25,42 @@ fn env<'a>(api: &FakeApi, sink: &'a Sink, flush: &'a str) -> Vec<(&'static str, 
     ]
 }
 
-fn start(
-    vars: &[(&'static str, String)],
-    extra: &[(&'static str, &str)],
-) -> std::thread::JoinHandle<()> {
+fn start(vars: &[(&'static str, String)], extra: &[(&'static str, &str)]) -> JoinHandle<()> {
     let mut all: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     all.extend_from_slice(extra);
     spawn_extension(&all)
+}
+
+/// A sink, a scripted API that accepts registration and subscription, and the extension
+/// started against both with the flush strategy `flush` and the `extra` variables.
+async fn started(flush: &str, extra: &[(&'static str, &str)]) -> (Sink, FakeApi, JoinHandle<()>) {
+    let sink = Sink::start();
+    let api = FakeApi::start(None, None).await;
+    let extension = start(&env(&api, &sink, flush), extra);
+    (sink, api, extension)
+}
+
+/// Answers the pending `/next` with SHUTDOWN; the extension must then exit by itself.
+async fn shut_down(next: oneshot::Sender<String>, extension: JoinHandle<()>) {
+    next.send(shutdown(2 * SECOND)).unwrap();
+    ended(extension).await;
+}
+
+/// Answers the pending `/next` with one invoke and the one after with SHUTDOWN.
+async fn invoke_once_then_shut_down(
+    api: &mut FakeApi,
+    first: oneshot::Sender<String>,
+    extension: JoinHandle<()>,
+) {
+    first.send(invoke("r1", 10 * SECOND)).unwrap();
+    shut_down(api.next_called().await, extension).await;
 }
 
 const ORDERS: &str = "MONITORING|0|3|count|orders.placed|#env:prod";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_subscribes_and_end_flushes_before_the_next_call() {
-    let sink = Sink::start();
-    let mut api = FakeApi::start(None, None).await;
-    let extension = start(&env(&api, &sink, "end"), &[]);
+    let (sink, mut api, extension) = started("end", &[]).await;
 
     let first = api.next_called().await;
     {
@@ -95,9 +117,7 @@ async fn registers_subscribes_and_end_flushes_before_the_next_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_waits_no_longer_than_the_invoke_deadline_without_runtime_done() {
-    let sink = Sink::start();
-    let mut api = FakeApi::start(None, None).await;
-    let extension = start(&env(&api, &sink, "end"), &[]);
+    let (sink, mut api, extension) = started("end", &[]).await;
     let port = {
         let first = api.next_called().await;
         let port = api.telemetry_port();
@@ -109,8 +129,7 @@ async fn end_waits_no_longer_than_the_invoke_deadline_without_runtime_done() {
     assert_eq!(deliver(port, &[line(ORDERS)]).await, 200);
     // No runtimeDone: the extension gives up at the deadline and still calls /next.
     let second = api.next_called().await;
-    second.send(shutdown(2 * SECOND)).unwrap();
-    ended(extension).await;
+    shut_down(second, extension).await;
     assert_eq!(
         sink.total("orders.placed", &[]),
         3.0,
@@ -120,9 +139,7 @@ async fn end_waits_no_longer_than_the_invoke_deadline_without_runtime_done() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn periodic_exports_at_an_invoke_once_the_interval_passed() {
-    let sink = Sink::start();
-    let mut api = FakeApi::start(None, None).await;
-    let extension = start(&env(&api, &sink, "periodic,1"), &[]);
+    let (sink, mut api, extension) = started("periodic,1", &[]).await;
     let first = api.next_called().await;
     let port = api.telemetry_port();
     first.send(invoke("r1", 10 * SECOND)).unwrap();
@@ -139,15 +156,12 @@ async fn periodic_exports_at_an_invoke_once_the_interval_passed() {
         3.0,
         "exported during invoke 2"
     );
-    third.send(shutdown(2 * SECOND)).unwrap();
-    ended(extension).await;
+    shut_down(third, extension).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn continuous_exports_on_a_timer_while_the_function_runs() {
-    let sink = Sink::start();
-    let mut api = FakeApi::start(None, None).await;
-    let extension = start(&env(&api, &sink, "continuous,20"), &[]);
+    let (sink, mut api, extension) = started("continuous,20", &[]).await;
     let first = api.next_called().await;
     let port = api.telemetry_port();
     first.send(invoke("r1", 30 * SECOND)).unwrap();
@@ -166,8 +180,7 @@ async fn continuous_exports_on_a_timer_while_the_function_runs() {
     assert!(!api.next_pending(), "the invoke is not over yet");
     assert_eq!(deliver(port, &[runtime_done("r1")]).await, 200);
     let second = api.next_called().await;
-    second.send(shutdown(2 * SECOND)).unwrap();
-    ended(extension).await;
+    shut_down(second, extension).await;
     assert_eq!(sink.total("orders.placed", &[]), 3.0, "counted once");
     assert_eq!(sink.total("faas.invocations", &[]), 1.0);
 }
@@ -197,8 +210,7 @@ async fn a_failing_backend_backs_off_and_the_data_goes_with_the_shutdown_flush()
     assert_eq!(sink.attempts(), 1);
 
     // SHUTDOWN always tries once: everything buffered arrives, each value once.
-    third.send(shutdown(2 * SECOND)).unwrap();
-    ended(extension).await;
+    shut_down(third, extension).await;
     assert_eq!(sink.attempts(), 2);
     assert_eq!(sink.total("orders.placed", &[]), 3.0);
     assert_eq!(sink.total("faas.invocations", &[]), 2.0);
@@ -206,15 +218,11 @@ async fn a_failing_backend_backs_off_and_the_data_goes_with_the_shutdown_flush()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sdk_disabled_registers_and_idles() {
-    let sink = Sink::start();
-    let mut api = FakeApi::start(None, None).await;
-    let extension = start(&env(&api, &sink, "end"), &[("OTEL_SDK_DISABLED", "TRUE")]);
+    let (sink, mut api, extension) = started("end", &[("OTEL_SDK_DISABLED", "TRUE")]).await;
     let first = api.next_called().await;
     assert!(api.state.lock().unwrap().registered_as.is_some());
     assert!(api.state.lock().unwrap().subscription.is_none());
-    first.send(invoke("r1", 10 * SECOND)).unwrap();
-    api.next_called().await.send(shutdown(2 * SECOND)).unwrap();
-    ended(extension).await;
+    invoke_once_then_shut_down(&mut api, first, extension).await;
     assert_eq!(sink.attempts(), 0);
 }
 
@@ -225,24 +233,19 @@ async fn no_telemetry_api_202_keeps_answering_next() {
     let extension = start(&env(&api, &sink, "end"), &[]);
     let first = api.next_called().await;
     assert!(api.state.lock().unwrap().subscription.is_some());
-    first.send(invoke("r1", 10 * SECOND)).unwrap();
-    api.next_called().await.send(shutdown(2 * SECOND)).unwrap();
-    ended(extension).await;
+    invoke_once_then_shut_down(&mut api, first, extension).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unbuildable_exporter_idles_instead_of_failing_the_function() {
-    let sink = Sink::start();
-    let mut api = FakeApi::start(None, None).await;
-    let extension = start(
-        &env(&api, &sink, "end"),
+    let (_sink, mut api, extension) = started(
+        "end",
         &[("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem")],
-    );
+    )
+    .await;
     let first = api.next_called().await;
     assert!(api.state.lock().unwrap().subscription.is_none());
-    first.send(invoke("r1", 10 * SECOND)).unwrap();
-    api.next_called().await.send(shutdown(2 * SECOND)).unwrap();
-    ended(extension).await;
+    invoke_once_then_shut_down(&mut api, first, extension).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -256,15 +259,14 @@ async fn a_failed_registration_exits_quietly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_settings_fall_back_and_the_extension_still_works() {
-    let sink = Sink::start();
-    let mut api = FakeApi::start(None, None).await;
-    let extension = start(
-        &env(&api, &sink, "sometimes"),
+    let (sink, mut api, extension) = started(
+        "sometimes",
         &[
             ("METRICLINE_BUFFER_POINTS", "-3"),
             ("METRICLINE_LOG", "loud"),
         ],
-    );
+    )
+    .await;
     let first = api.next_called().await;
     let port = api.telemetry_port();
     first.send(invoke("r1", 10 * SECOND)).unwrap();
@@ -275,6 +277,5 @@ async fn invalid_settings_fall_back_and_the_extension_still_works() {
     // Adaptive (the fallback) ends a rare invoke like `end`.
     let second = api.next_called().await;
     assert_eq!(sink.total("orders.placed", &[]), 3.0);
-    second.send(shutdown(2 * SECOND)).unwrap();
-    ended(extension).await;
+    shut_down(second, extension).await;
 }

@@ -1,9 +1,10 @@
 //! The local Lambda sandbox itself, checked with a stand-in Python extension: Lambda's event
 //! order, freeze between invokes, errors, timeouts, out of memory and the shutdown deadline.
 
+use std::path::Path;
 use std::time::Duration;
 
-use metricline_tests::sandbox::{self, InvokeStatus, LogFormat, Sandbox};
+use metricline_tests::sandbox::{self, Builder, InvokeStatus, LogFormat, Sandbox};
 use serde_json::Value;
 
 struct Fixture {
@@ -11,9 +12,9 @@ struct Fixture {
     out: tempfile::NamedTempFile,
 }
 
-fn start(python: &std::path::Path, format: LogFormat, timeout: Duration) -> Fixture {
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let sandbox = Sandbox::builder()
+/// The stand-in extension beside the `simple` function, writing what it saw to `out`.
+fn fake_extension(python: &Path, out: &tempfile::NamedTempFile) -> Builder {
+    Sandbox::builder()
         .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
         .function_dir(sandbox::sample_function("simple"))
         .python(python)
@@ -22,6 +23,11 @@ fn start(python: &std::path::Path, format: LogFormat, timeout: Duration) -> Fixt
             python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
         )
         .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+}
+
+fn start(python: &Path, format: LogFormat, timeout: Duration) -> Fixture {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let sandbox = fake_extension(python, &out)
         .log_format(format)
         .timeout(timeout)
         .start()
@@ -194,15 +200,7 @@ fn without_the_telemetry_api_subscriptions_get_202_and_nothing_is_delivered() {
         return;
     };
     let out = tempfile::NamedTempFile::new().unwrap();
-    let mut sandbox = Sandbox::builder()
-        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
-        .function_dir(sandbox::sample_function("simple"))
-        .python(&python)
-        .env(
-            "PATH",
-            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
-        )
-        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+    let mut sandbox = fake_extension(&python, &out)
         .telemetry_api(false)
         .start()
         .expect("sandbox starts");
@@ -217,15 +215,7 @@ fn registration_with_a_name_other_than_the_file_name_gets_403() {
         return;
     };
     let out = tempfile::NamedTempFile::new().unwrap();
-    let mut sandbox = Sandbox::builder()
-        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
-        .function_dir(sandbox::sample_function("simple"))
-        .python(&python)
-        .env(
-            "PATH",
-            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
-        )
-        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+    let mut sandbox = fake_extension(&python, &out)
         .env("FAKE_EXTENSION_NAME", "metricline")
         .start()
         .expect("the function starts without the extension");
@@ -245,15 +235,7 @@ fn subscriptions_below_the_buffering_minimum_are_refused() {
         return;
     };
     let out = tempfile::NamedTempFile::new().unwrap();
-    let mut sandbox = Sandbox::builder()
-        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
-        .function_dir(sandbox::sample_function("simple"))
-        .python(&python)
-        .env(
-            "PATH",
-            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
-        )
-        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+    let mut sandbox = fake_extension(&python, &out)
         .env("FAKE_EXTENSION_TIMEOUT_MS", "10")
         .start()
         .expect("sandbox starts");

@@ -1,10 +1,14 @@
 //! Shared by the exporter tests: an exporter configured the way a user would (environment
-//! variables), a sample OTLP request, and the checks that it arrived intact.
+//! variables), a sample OTLP request, the checks that it arrived intact, and the success
+//! answer of the tests' own OTLP servers.
 
 #![allow(dead_code)]
 
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::Response;
+use http_body_util::Full;
 use metricline::export::{ExportOutcome, Exporter, ExporterConfig};
 use metricline_tests::sink::{PointKind, ReceivedPoint, Sink};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
@@ -173,4 +177,18 @@ pub fn assert_sample_received(points: &[ReceivedPoint], times: usize) {
 
 pub fn is_failed(outcome: &ExportOutcome) -> bool {
     matches!(outcome, ExportOutcome::Failed { .. })
+}
+
+/// An OTLP success answer with an empty body: for gRPC a trailers-only answer (status OK in
+/// the headers), for HTTP an empty protobuf `ExportMetricsServiceResponse`.
+pub fn ok_response(grpc: bool) -> Response<Full<Bytes>> {
+    let builder = Response::builder().status(200);
+    let builder = if grpc {
+        builder
+            .header("content-type", "application/grpc")
+            .header("grpc-status", "0")
+    } else {
+        builder.header("content-type", "application/x-protobuf")
+    };
+    builder.body(Full::new(Bytes::new())).unwrap()
 }
