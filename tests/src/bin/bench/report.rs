@@ -48,9 +48,9 @@ pub fn parse_criterion(output: &str) -> Vec<(String, String)> {
 
 fn verdict(ok: bool) -> &'static str {
     if ok {
-        "within"
+        "met"
     } else {
-        "**over**"
+        "**not met**"
     }
 }
 
