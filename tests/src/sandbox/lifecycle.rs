@@ -19,7 +19,9 @@ pub struct ExtensionExit {
     /// SHUTDOWN sent → process gone.
     pub exit_after: Option<Duration>,
     pub exit_code: Option<i32>,
-    /// Peak RSS over the process's life, KiB (`wait4` rusage).
+    /// Peak RSS until SHUTDOWN was sent, KiB (`VmHWM`). Not `wait4`'s `ru_maxrss`: Linux
+    /// keeps the forking parent's peak in it across exec, which made it report the test
+    /// process's size instead of the extension's.
     pub peak_rss_kb: u64,
 }
 
@@ -132,6 +134,11 @@ impl Sandbox {
         if let Some(pid) = runtime {
             process::signal(pid, libc::SIGKILL);
         }
+        let peaks: Vec<(u32, u64)> = self
+            .pids()
+            .into_iter()
+            .map(|pid| (pid, process::vm_hwm_kb(pid).unwrap_or(0)))
+            .collect();
         let sent = Instant::now();
         let deadline = sent + self.settings.shutdown_budget;
         let deadline_ms = events::epoch_ms(SystemTime::now() + self.settings.shutdown_budget);
@@ -176,7 +183,10 @@ impl Sandbox {
                 killed: killed.contains(&e.pid),
                 exit_after: e.exit.map(|x| x.at.saturating_duration_since(sent)),
                 exit_code: e.exit.and_then(|x| x.code),
-                peak_rss_kb: e.exit.map_or(0, |x| x.max_rss_kb),
+                peak_rss_kb: peaks
+                    .iter()
+                    .find(|(pid, _)| *pid == e.pid)
+                    .map_or(0, |(_, kb)| *kb),
             })
             .collect();
         ShutdownResult {

@@ -1,5 +1,5 @@
 //! The sandbox's processes: spawning extensions and the runtime with Lambda's environment,
-//! turning their output into telemetry records, reaping them with `wait4`, and signals.
+//! turning their output into telemetry records, reaping them, and signals.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
@@ -32,14 +32,12 @@ pub fn vm_hwm_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Waits for the process to end and returns how, from `wait4`.
+/// Waits for the process to end and returns how.
 fn reap(pid: u32) -> Exit {
     let mut status = 0;
-    // SAFETY: rusage is plain old data, filled in by wait4.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     loop {
-        // SAFETY: wait4 on our own child with valid out-pointers.
-        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        // SAFETY: waitpid on our own child with a valid out-pointer.
+        let r = unsafe { libc::waitpid(pid as libc::pid_t, &mut status, 0) };
         if r == pid as libc::pid_t {
             break;
         }
@@ -52,7 +50,6 @@ fn reap(pid: u32) -> Exit {
         at: Instant::now(),
         code: exited.then(|| libc::WEXITSTATUS(status)),
         signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
-        max_rss_kb: usage.ru_maxrss.max(0) as u64,
     }
 }
 

@@ -8,15 +8,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// How a process ended, from `wait4`.
+/// How a process ended.
 #[derive(Debug, Clone, Copy)]
 pub struct Exit {
     pub at: Instant,
     /// Exit code, or `None` when a signal ended it.
     pub code: Option<i32>,
     pub signal: Option<i32>,
-    /// Peak resident set size in KiB (`ru_maxrss`).
-    pub max_rss_kb: u64,
 }
 
 /// One item of a subscriber's delivery queue.

@@ -30,11 +30,8 @@ pub struct FlushRun {
     /// `runtimeDone` emitted → the extension's `/next`: what Lambda reports as the
     /// `extensionOverhead` span, the Telemetry API's buffering (timeoutMs 25) included.
     pub overhead: Vec<Duration>,
-    /// VmHWM just before SHUTDOWN. (The sandbox's `wait4` figure is not used: Linux
-    /// carries the forking parent's peak RSS across exec into `ru_maxrss`.)
+    /// VmHWM just before SHUTDOWN.
     pub peak_rss_kb: u64,
-    /// `ru_maxrss` from the sandbox, for comparison.
-    pub wait4_maxrss_kb: u64,
     /// Lines the extension reported as accepted (all of them, when nothing is lost).
     pub accepted_lines: f64,
     /// The extension's CPU time up to SHUTDOWN (init included).
@@ -136,7 +133,6 @@ pub fn flush_run(
         post_runtime,
         overhead,
         peak_rss_kb,
-        wait4_maxrss_kb: shutdown.extensions.first().map_or(0, |e| e.peak_rss_kb),
         accepted_lines: total(&sink.points(), "metricline.lines", accepted),
         cpu,
     })
