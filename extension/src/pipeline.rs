@@ -96,7 +96,7 @@ impl Pipeline {
                         bump(&mut lines, (format, Some(reason)));
                         if self.reject_log.allows(reason, now.instant) {
                             crate::warn!(
-                                "rejected a {} line ({}): {}",
+                                "rejected {} line ({}): {}",
                                 format.as_str(),
                                 reason.as_str(),
                                 excerpt(record)
