@@ -2,7 +2,6 @@
 //! Datadog tags.
 
 use super::Reason;
-use crate::model::Attributes;
 
 /// The unit an epoch is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,20 +97,20 @@ pub(crate) fn is_instrument_name(name: &str) -> bool {
     }
 }
 
-/// Adds one Datadog tag: `k:v` split on the first `:`, a bare `k` gets `""`. Spaces around
-/// the entry are dropped (`#a:1, b:2` means `b`, not ` b`); an empty entry adds nothing;
-/// an empty key is rejected, as OpenTelemetry attribute keys must not be empty.
-pub(crate) fn push_tag(entry: &str, attributes: &mut Attributes) -> Result<(), Reason> {
+/// Reads one Datadog tag: `k:v` split on the first `:`, a bare `k` gets `""`. Spaces around
+/// the entry are dropped (`#a:1, b:2` means `b`, not ` b`); an empty entry is `None`; an
+/// empty key is rejected, as OpenTelemetry attribute keys must not be empty. Borrows from
+/// `entry`, so that a tag of an existing stream costs no allocation.
+pub(crate) fn split_tag(entry: &str) -> Result<Option<(&str, &str)>, Reason> {
     let entry = entry.trim();
     if entry.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let (key, value) = entry.split_once(':').unwrap_or((entry, ""));
     if key.is_empty() {
         return Err(Reason::BadTags);
     }
-    attributes.push((key.to_owned(), value.to_owned()));
-    Ok(())
+    Ok(Some((key, value)))
 }
 
 #[cfg(test)]
@@ -201,19 +200,16 @@ mod tests {
 
     #[test]
     fn tags_split_on_first_colon_bare_keys_get_empty_values() {
-        let mut attributes = Attributes::new();
-        for entry in ["env:prod", "vip", "url:http://x", "", " team:a "] {
-            push_tag(entry, &mut attributes).unwrap();
-        }
-        let expected: Attributes = [
-            ("env", "prod"),
-            ("vip", ""),
-            ("url", "http://x"),
-            ("team", "a"),
+        let tags = ["env:prod", "vip", "url:http://x", "", " team:a "].map(split_tag);
+        let expected = [
+            Some(("env", "prod")),
+            Some(("vip", "")),
+            Some(("url", "http://x")),
+            None,
+            Some(("team", "a")),
         ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .to_vec();
-        assert_eq!(attributes, expected);
-        assert_eq!(push_tag(":v", &mut attributes), Err(Reason::BadTags));
+        .map(Ok);
+        assert_eq!(tags, expected);
+        assert_eq!(split_tag(":v"), Err(Reason::BadTags));
     }
 }
