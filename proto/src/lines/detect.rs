@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 
 use super::json::{self, Markers, Members, Text};
 use super::prefix::strip_runtime_prefix;
+use super::scan::trim;
 use super::{datadog, emf, monitoring, Format, Formats, Outcome, Reason};
 use crate::model::{Point, PointSink};
 use crate::telemetry::Record;
@@ -53,7 +54,7 @@ pub fn parse_text_into(
     formats: Formats,
     out: &mut dyn PointSink,
 ) -> Outcome {
-    let line = strip_runtime_prefix(line.trim()).trim();
+    let line = trim(strip_runtime_prefix(trim(line)));
     match line.as_bytes().first() {
         Some(b'M') if formats.monitoring && line.starts_with(monitoring::MARKER) => {
             run(Format::Monitoring, out, |out| {

@@ -20,6 +20,7 @@ mod json;
 mod monitoring;
 mod prefix;
 mod reason;
+mod scan;
 
 pub use detect::{parse_record, parse_record_into, parse_text, parse_text_into};
 pub use emf::NAMESPACE_ATTRIBUTE;

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::fields::{epoch_nanos, finite_number, is_instrument_name, split_tag, EpochUnit};
+use super::scan::{split_byte, trim};
 use super::Reason;
 use crate::model::{normalize_in_place, AttributeRef, KeyRef, Kind, PointRef, PointSink};
 
@@ -15,7 +16,7 @@ pub(crate) fn parse(line: &str, event_time: u64, out: &mut dyn PointSink) -> Res
     // After the marker: epoch, value, type, name and an optional tag field.
     let mut fields = [""; 5];
     let mut count = 0;
-    for field in rest.split('|') {
+    for field in split_byte(rest, b'|') {
         *fields.get_mut(count).ok_or(Reason::FieldCount)? = field;
         count += 1;
     }
@@ -24,11 +25,11 @@ pub(crate) fn parse(line: &str, event_time: u64, out: &mut dyn PointSink) -> Res
     }
     let [epoch, value, kind, name, tags] = fields;
     // Spaces around a field are layout, not content (`| orders.placed |`).
-    let (name, tags) = (name.trim(), tags.trim());
+    let (name, tags) = (trim(name), trim(tags));
 
     let time_unix_nano = epoch_nanos(epoch, EpochUnit::SecondsOrMillis, event_time)?;
     let value = finite_number(value)?;
-    let kind = kind_of(kind.trim()).ok_or(Reason::UnknownType)?;
+    let kind = kind_of(trim(kind)).ok_or(Reason::UnknownType)?;
     if kind == Kind::Sum && value < 0.0 {
         return Err(Reason::NegativeCount);
     }
@@ -38,7 +39,7 @@ pub(crate) fn parse(line: &str, event_time: u64, out: &mut dyn PointSink) -> Res
     let mut attributes: Vec<AttributeRef<'_>> = Vec::new();
     if !tags.is_empty() {
         let tags = tags.strip_prefix('#').ok_or(Reason::BadTags)?;
-        for entry in tags.split(',') {
+        for entry in split_byte(tags, b',') {
             if let Some((key, value)) = split_tag(entry)? {
                 attributes.push((Cow::Borrowed(key), Cow::Borrowed(value)));
             }
