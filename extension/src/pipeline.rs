@@ -83,11 +83,13 @@ impl Pipeline {
         let mut lines: LineCounts = Vec::new();
         for event in &batch.events {
             if let Body::Function(record) = &event.body {
-                let outcome = lines::parse_record(
+                // Straight into the aggregator: a value of a known stream costs no
+                // allocation (the other points wait in `points` until the batch ends).
+                let outcome = lines::parse_record_into(
                     record,
                     event.time_unix_nano,
                     self.formats,
-                    &mut self.points,
+                    &mut self.aggregator,
                 );
                 match outcome {
                     Outcome::NotMetric => {}

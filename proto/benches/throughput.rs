@@ -15,7 +15,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use metricline_proto::aggregate::{
     AggregationConfig, Aggregator, Export, HistogramAggregation, Temporality,
 };
-use metricline_proto::lines::{parse_text, Formats};
+use metricline_proto::lines::{parse_text_into, Formats};
 use metricline_proto::model::{Kind, Point, StreamKey};
 use metricline_proto::otlp::{encode, encode_json, encode_protobuf};
 use metricline_proto::resource::{AttributeValue, Resource};
@@ -220,12 +220,10 @@ fn parse_and_aggregate(c: &mut Bench) {
     for kind in ["monitoring", "datadog", "emf", "node_prefixed", "mixed"] {
         let batch = lines(kind);
         let mut agg = Aggregator::new(config(HistogramAggregation::Exponential));
-        let mut out = Vec::new();
         group.bench_function(kind, |b| {
             b.iter(|| {
                 for line in &batch {
-                    parse_text(line, T0, Formats::default(), &mut out);
-                    out.drain(..).for_each(|p| agg.record(p));
+                    parse_text_into(line, T0, Formats::default(), &mut agg);
                 }
             })
         });
@@ -238,13 +236,11 @@ fn parse_and_aggregate(c: &mut Bench) {
     let resource = resource();
     let cfg = config(HistogramAggregation::Exponential);
     let mut agg = Aggregator::new(cfg);
-    let mut out = Vec::new();
     let mut now = T0 + 60 * S;
     group.bench_function("mixed_1000_lines_take_all_protobuf", |b| {
         b.iter(|| {
             for line in &batch {
-                parse_text(line, now, Formats::default(), &mut out);
-                out.drain(..).for_each(|p| agg.record(p));
+                parse_text_into(line, now, Formats::default(), &mut agg);
             }
             now += 1_000_000;
             encode_protobuf(&encode(&resource, &agg.take_all(now), &cfg))

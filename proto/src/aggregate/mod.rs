@@ -14,7 +14,7 @@ mod hash;
 mod stream;
 mod value;
 
-use std::collections::HashMap;
+use hashbrown::{Equivalent, HashMap};
 
 pub use bucket::BUCKET_NANOS;
 pub use explicit::{ExplicitHistogram, DEFAULT_BOUNDS, SECONDS_BOUNDS};
@@ -23,7 +23,7 @@ pub use exponential::{
 };
 pub use value::Value;
 
-use crate::model::{Point, StreamKey};
+use crate::model::{KeyRef, Point, PointRef, PointSink, StreamKey};
 use hash::StreamHashBuilder;
 use stream::Stream;
 
@@ -77,6 +77,20 @@ impl Export {
 /// A delta stream with nothing pending and nothing exported for this long is forgotten.
 const FORGET_AFTER_NANOS: u64 = 10 * 60 * crate::model::NANOS_PER_SEC;
 
+/// Lets the stream table find a [`StreamKey`] by its [`KeyRef`] (they hash the same).
+impl Equivalent<StreamKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &StreamKey) -> bool {
+        self.matches(key)
+    }
+}
+
+/// The parsers can record straight into the aggregator (`lines::parse_text_into`).
+impl PointSink for Aggregator {
+    fn push_point(&mut self, point: PointRef<'_>) {
+        self.record_ref(point);
+    }
+}
+
 #[derive(Debug)]
 pub struct Aggregator {
     config: AggregationConfig,
@@ -101,14 +115,31 @@ impl Aggregator {
         if !point.value.is_finite() {
             return;
         }
+        let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         // Look up by reference: an existing stream costs no allocation.
-        if let Some(stream) = self.streams.get_mut(&point.key) {
-            stream.record(&point.key, &self.config, point.time_unix_nano, point.value);
+        if let Some(stream) = self.streams.get_mut(&key) {
+            stream.record(key.kind, &key.unit, &self.config, t, value);
             return;
         }
         let mut stream = Stream::new(self.initial_floor());
-        stream.record(&point.key, &self.config, point.time_unix_nano, point.value);
-        self.streams.insert(point.key, stream);
+        stream.record(key.kind, &key.unit, &self.config, t, value);
+        self.streams.insert(key, stream);
+    }
+
+    /// [`record`](Self::record) for a borrowed point, as the line parsers emit them: the
+    /// owned key is built only when the stream is new.
+    pub fn record_ref(&mut self, point: PointRef<'_>) {
+        if !point.value.is_finite() {
+            return;
+        }
+        let (key, t, value) = (point.key, point.time_unix_nano, point.value);
+        if let Some(stream) = self.streams.get_mut(&key) {
+            stream.record(key.kind, key.unit, &self.config, t, value);
+            return;
+        }
+        let mut stream = Stream::new(self.initial_floor());
+        stream.record(key.kind, key.unit, &self.config, t, value);
+        self.streams.insert(key.to_stream_key(), stream);
     }
 
     fn initial_floor(&self) -> u64 {

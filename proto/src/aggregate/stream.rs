@@ -40,7 +40,14 @@ impl Stream {
         }
     }
 
-    pub fn record(&mut self, key: &StreamKey, config: &AggregationConfig, t: u64, sample: f64) {
+    pub fn record(
+        &mut self,
+        kind: Kind,
+        unit: &str,
+        config: &AggregationConfig,
+        t: u64,
+        sample: f64,
+    ) {
         let t = if t <= self.floor {
             self.late = true;
             self.floor.saturating_add(1)
@@ -57,7 +64,7 @@ impl Stream {
         let at = match self.buckets.binary_search_by_key(&index, |b| b.index) {
             Ok(at) => at,
             Err(at) => {
-                let empty = Value::empty(key, config);
+                let empty = Value::empty(kind, unit, config);
                 self.buckets.insert(at, Bucket::new(index, empty));
                 at
             }

@@ -3,7 +3,7 @@
 use super::explicit::ExplicitHistogram;
 use super::exponential::ExponentialHistogram;
 use super::{AggregationConfig, HistogramAggregation};
-use crate::model::{Kind, StreamKey};
+use crate::model::Kind;
 
 /// What a data point carries; the variant follows the stream's [`Kind`] and, for
 /// histograms, the configured [`HistogramAggregation`].
@@ -18,8 +18,8 @@ pub enum Value {
 
 impl Value {
     /// The empty value of a stream.
-    pub fn empty(key: &StreamKey, config: &AggregationConfig) -> Value {
-        match key.kind {
+    pub fn empty(kind: Kind, unit: &str, config: &AggregationConfig) -> Value {
+        match kind {
             Kind::Sum => Value::Sum(0.0),
             Kind::Gauge => Value::Gauge(0.0),
             Kind::Histogram => match config.histograms {
@@ -27,7 +27,7 @@ impl Value {
                     Value::ExponentialHistogram(ExponentialHistogram::default())
                 }
                 HistogramAggregation::ExplicitBuckets => {
-                    Value::Histogram(ExplicitHistogram::for_unit(&key.unit))
+                    Value::Histogram(ExplicitHistogram::for_unit(unit))
                 }
             },
         }

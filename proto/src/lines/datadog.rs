@@ -1,13 +1,15 @@
 //! Datadog's JSON log metric `{"m","v","e","t"}` (written with `DD_FLUSH_TO_LOG`),
 //! a distribution, so each value is a histogram sample (DESIGN.md §3).
 
+use std::borrow::Cow;
+
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::fields::{epoch_nanos, is_instrument_name, push_tag, EpochUnit};
+use super::fields::{epoch_nanos, is_instrument_name, split_tag, EpochUnit};
 use super::json::{self, Markers, Text};
 use super::Reason;
-use crate::model::{Attributes, Kind, Point, StreamKey};
+use crate::model::{normalize_in_place, AttributeRef, KeyRef, Kind, PointRef, PointSink};
 
 /// Whether an object is a Datadog JSON metric: it has both `m` and `v` (not `null`). `e`
 /// may be left out (the event time is used, as for an empty epoch) and `t` is optional.
@@ -19,7 +21,7 @@ pub(crate) fn is_candidate(markers: &Markers<'_>) -> bool {
 pub(crate) fn parse(
     markers: &Markers<'_>,
     event_time: u64,
-    out: &mut Vec<Point>,
+    out: &mut dyn PointSink,
 ) -> Result<usize, Reason> {
     let name = markers
         .m
@@ -42,27 +44,44 @@ pub(crate) fn parse(
     let mut attributes = Vec::new();
     if let Some(tags) = markers.t {
         read_tags(tags, &mut attributes)?;
+        normalize_in_place(&mut attributes);
     }
-    out.push(Point {
-        key: StreamKey::new(name.0, "", Kind::Histogram, attributes),
+    out.push_point(PointRef {
+        key: KeyRef {
+            name: &name.0,
+            unit: "",
+            kind: Kind::Histogram,
+            attributes: &attributes,
+        },
         time_unix_nano,
         value,
     });
     Ok(1)
 }
 
-/// Reads `t`, an array of tag strings, straight into attributes.
-fn read_tags(tags: &RawValue, attributes: &mut Attributes) -> Result<(), Reason> {
-    struct TagsVisitor<'x>(&'x mut Attributes);
-    impl<'de> Visitor<'de> for TagsVisitor<'_> {
+/// Reads `t`, an array of tag strings, straight into attributes that borrow from the line
+/// (unless a tag has escapes).
+fn read_tags<'a>(tags: &'a RawValue, attributes: &mut Vec<AttributeRef<'a>>) -> Result<(), Reason> {
+    struct TagsVisitor<'x, 'a>(&'x mut Vec<AttributeRef<'a>>);
+    impl<'a> Visitor<'a> for TagsVisitor<'_, 'a> {
         type Value = Result<(), Reason>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an array of tags")
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while let Some(tag) = seq.next_element::<Text<'de>>()? {
-                if let Err(reason) = push_tag(&tag.0, self.0) {
-                    return Ok(Err(reason));
+        fn visit_seq<A: SeqAccess<'a>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while let Some(tag) = seq.next_element::<Text<'a>>()? {
+                let split = match &tag.0 {
+                    Cow::Borrowed(tag) => split_tag(tag).map(|tag| {
+                        tag.map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value)))
+                    }),
+                    Cow::Owned(tag) => split_tag(tag).map(|tag| {
+                        tag.map(|(key, value)| (Cow::Owned(key.into()), Cow::Owned(value.into())))
+                    }),
+                };
+                match split {
+                    Ok(Some(attribute)) => self.0.push(attribute),
+                    Ok(None) => {}
+                    Err(reason) => return Ok(Err(reason)),
                 }
             }
             Ok(Ok(()))
@@ -80,6 +99,7 @@ fn read_tags(tags: &RawValue, attributes: &mut Attributes) -> Result<(), Reason>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Point;
 
     const EVENT: u64 = 7_000_000_000;
     const T: u64 = 1_764_151_200_000_000_000;

@@ -1,11 +1,17 @@
 //! Finds the monitoring line in a `function` record and hands it to its format's parser.
+//!
+//! The parsers emit borrowed points into a [`PointSink`]: a `Vec<Point>` keeps owned
+//! copies, an [`Aggregator`](crate::aggregate::Aggregator) records them without
+//! allocating for streams it already has. The sink is a trait object: one indirect call
+//! per point costs less than a second copy of every parser in the layer binary.
 
 use serde_json::value::RawValue;
 
 use super::json::{self, Markers, Members, Text};
 use super::prefix::strip_runtime_prefix;
+use super::scan::trim;
 use super::{datadog, emf, monitoring, Format, Formats, Outcome, Reason};
-use crate::model::Point;
+use crate::model::{Point, PointSink};
 use crate::telemetry::Record;
 
 /// Parses one `function` record; `event_time_unix_nano` stands in for a missing timestamp.
@@ -15,8 +21,18 @@ pub fn parse_record(
     formats: Formats,
     out: &mut Vec<Point>,
 ) -> Outcome {
+    parse_record_into(record, event_time_unix_nano, formats, out)
+}
+
+/// [`parse_record`] into any sink.
+pub fn parse_record_into(
+    record: &Record,
+    event_time_unix_nano: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
     match record {
-        Record::Text(line) => parse_text(line, event_time_unix_nano, formats, out),
+        Record::Text(line) => parse_text_into(line, event_time_unix_nano, formats, out),
         Record::Json(raw) => json_record(raw, event_time_unix_nano, formats, out),
     }
 }
@@ -28,7 +44,17 @@ pub fn parse_text(
     formats: Formats,
     out: &mut Vec<Point>,
 ) -> Outcome {
-    let line = strip_runtime_prefix(line.trim()).trim();
+    parse_text_into(line, event_time_unix_nano, formats, out)
+}
+
+/// [`parse_text`] into any sink.
+pub fn parse_text_into(
+    line: &str,
+    event_time_unix_nano: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
+    let line = trim(strip_runtime_prefix(trim(line)));
     match line.as_bytes().first() {
         Some(b'M') if formats.monitoring && line.starts_with(monitoring::MARKER) => {
             run(Format::Monitoring, out, |out| {
@@ -41,7 +67,7 @@ pub fn parse_text(
 }
 
 /// A text line that looks like a JSON object.
-fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut Vec<Point>) -> Outcome {
+fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut dyn PointSink) -> Outcome {
     let emf = formats.emf && line.contains("\"_aws\"");
     // An EMF hint already means a full read, which finds `m` too.
     let datadog = !emf && formats.datadog && line.contains("\"m\"");
@@ -64,11 +90,16 @@ fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut Vec<Point>
 
 /// A record of the JSON log format: the function's own JSON line, or Lambda's
 /// `{"timestamp","level","requestId","message"}` wrapper around what it printed.
-fn json_record(raw: &RawValue, event_time: u64, formats: Formats, out: &mut Vec<Point>) -> Outcome {
+fn json_record(
+    raw: &RawValue,
+    event_time: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
     let text = json::text_of(raw);
     if text.starts_with('"') {
         return match json::decode::<Text>(raw) {
-            Some(line) => parse_text(&line.0, event_time, formats, out),
+            Some(line) => parse_text_into(&line.0, event_time, formats, out),
             None => Outcome::NotMetric,
         };
     }
@@ -91,7 +122,7 @@ fn json_record(raw: &RawValue, event_time: u64, formats: Formats, out: &mut Vec<
     let message_text = json::text_of(message);
     if message_text.starts_with('"') {
         return match json::decode::<Text>(message) {
-            Some(line) => parse_text(&line.0, event_time, formats, out),
+            Some(line) => parse_text_into(&line.0, event_time, formats, out),
             None => Outcome::NotMetric,
         };
     }
@@ -121,7 +152,7 @@ fn object(
     text: &str,
     event_time: u64,
     formats: Formats,
-    out: &mut Vec<Point>,
+    out: &mut dyn PointSink,
 ) -> Option<Outcome> {
     if formats.emf && markers.aws.is_some() {
         return Some(run(Format::Emf, out, |out| {
@@ -140,19 +171,16 @@ fn object(
     None
 }
 
-/// Runs one format's parser, dropping whatever a rejected line had appended so far.
+/// Runs one format's parser. A parser emits points only once it has accepted the whole
+/// line, so a rejected line has nothing to take back from the sink.
 fn run(
     format: Format,
-    out: &mut Vec<Point>,
-    parse: impl FnOnce(&mut Vec<Point>) -> Result<usize, Reason>,
+    out: &mut dyn PointSink,
+    parse: impl FnOnce(&mut dyn PointSink) -> Result<usize, Reason>,
 ) -> Outcome {
-    let start = out.len();
     match parse(out) {
         Ok(points) => Outcome::Accepted { format, points },
-        Err(reason) => {
-            out.truncate(start);
-            Outcome::Rejected { format, reason }
-        }
+        Err(reason) => Outcome::Rejected { format, reason },
     }
 }
 

@@ -1,8 +1,8 @@
 //! Field rules shared by the line formats (DESIGN.md §3): epochs, instrument names and
 //! Datadog tags.
 
+use super::scan::{split_once_byte, trim};
 use super::Reason;
-use crate::model::Attributes;
 
 /// The unit an epoch is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +19,11 @@ const MILLIS_THRESHOLD: u64 = 100_000_000_000;
 /// Converts an epoch (integer or decimal) to Unix nanoseconds; empty or zero means the
 /// telemetry event's time. Integer arithmetic keeps a decimal epoch exact to the nanosecond.
 pub(crate) fn epoch_nanos(text: &str, unit: EpochUnit, event_time: u64) -> Result<u64, Reason> {
-    let text = text.trim();
+    let text = trim(text);
     if text.is_empty() {
         return Ok(event_time);
     }
-    let nanos = match text.split_once('.') {
+    let nanos = match split_once_byte(text, b'.') {
         None => decimal_nanos(text, "", unit),
         Some((int, frac)) => decimal_nanos(int, frac, unit),
     }
@@ -33,11 +33,14 @@ pub(crate) fn epoch_nanos(text: &str, unit: EpochUnit, event_time: u64) -> Resul
 }
 
 fn decimal_nanos(int: &str, frac: &str, unit: EpochUnit) -> Option<u64> {
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int.len() + frac.len() == 0 || !all_digits(int) || !all_digits(frac) {
+    if int.len() + frac.len() == 0 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    // Digits only, read in the same pass that checks them; `None` on overflow.
+    let whole = int.bytes().try_fold(0u64, |whole, b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        whole.checked_mul(10)?.checked_add(u64::from(digit))
+    })?;
     let in_millis = unit == EpochUnit::Millis || whole >= MILLIS_THRESHOLD;
     let (per_unit, places) = if in_millis {
         (1_000_000, 6)
@@ -75,7 +78,7 @@ fn exponent_nanos(text: &str, unit: EpochUnit) -> Option<u64> {
 
 /// A finite number written as text.
 pub(crate) fn finite_number(text: &str) -> Result<f64, Reason> {
-    text.trim()
+    trim(text)
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
@@ -98,20 +101,20 @@ pub(crate) fn is_instrument_name(name: &str) -> bool {
     }
 }
 
-/// Adds one Datadog tag: `k:v` split on the first `:`, a bare `k` gets `""`. Spaces around
-/// the entry are dropped (`#a:1, b:2` means `b`, not ` b`); an empty entry adds nothing;
-/// an empty key is rejected, as OpenTelemetry attribute keys must not be empty.
-pub(crate) fn push_tag(entry: &str, attributes: &mut Attributes) -> Result<(), Reason> {
-    let entry = entry.trim();
+/// Reads one Datadog tag: `k:v` split on the first `:`, a bare `k` gets `""`. Spaces around
+/// the entry are dropped (`#a:1, b:2` means `b`, not ` b`); an empty entry is `None`; an
+/// empty key is rejected, as OpenTelemetry attribute keys must not be empty. Borrows from
+/// `entry`, so that a tag of an existing stream costs no allocation.
+pub(crate) fn split_tag(entry: &str) -> Result<Option<(&str, &str)>, Reason> {
+    let entry = trim(entry);
     if entry.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    let (key, value) = entry.split_once(':').unwrap_or((entry, ""));
+    let (key, value) = split_once_byte(entry, b':').unwrap_or((entry, ""));
     if key.is_empty() {
         return Err(Reason::BadTags);
     }
-    attributes.push((key.to_owned(), value.to_owned()));
-    Ok(())
+    Ok(Some((key, value)))
 }
 
 #[cfg(test)]
@@ -201,19 +204,16 @@ mod tests {
 
     #[test]
     fn tags_split_on_first_colon_bare_keys_get_empty_values() {
-        let mut attributes = Attributes::new();
-        for entry in ["env:prod", "vip", "url:http://x", "", " team:a "] {
-            push_tag(entry, &mut attributes).unwrap();
-        }
-        let expected: Attributes = [
-            ("env", "prod"),
-            ("vip", ""),
-            ("url", "http://x"),
-            ("team", "a"),
+        let tags = ["env:prod", "vip", "url:http://x", "", " team:a "].map(split_tag);
+        let expected = [
+            Some(("env", "prod")),
+            Some(("vip", "")),
+            Some(("url", "http://x")),
+            None,
+            Some(("team", "a")),
         ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .to_vec();
-        assert_eq!(attributes, expected);
-        assert_eq!(push_tag(":v", &mut attributes), Err(Reason::BadTags));
+        .map(Ok);
+        assert_eq!(tags, expected);
+        assert_eq!(split_tag(":v"), Err(Reason::BadTags));
     }
 }

@@ -9,6 +9,8 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Deserialize as DeriveDeserialize;
 use serde_json::value::RawValue;
 
+use super::scan::trim_ascii;
+
 /// A JSON string that borrows from the input when it has no escapes.
 ///
 /// serde's derive only borrows a `Cow<str>` that is a field's whole type; inside a `Vec`
@@ -133,7 +135,7 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
 
 /// The member's JSON text without surrounding whitespace.
 pub(crate) fn text_of(raw: &RawValue) -> &str {
-    raw.get().trim_matches(|c: char| c.is_ascii_whitespace())
+    trim_ascii(raw.get())
 }
 
 /// A finite JSON number; `None` for anything else, booleans and strings included.

@@ -20,8 +20,9 @@ mod json;
 mod monitoring;
 mod prefix;
 mod reason;
+mod scan;
 
-pub use detect::{parse_record, parse_text};
+pub use detect::{parse_record, parse_record_into, parse_text, parse_text_into};
 pub use emf::NAMESPACE_ATTRIBUTE;
 pub use formats::{Formats, FormatsError};
 pub use reason::Reason;

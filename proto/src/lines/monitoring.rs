@@ -1,19 +1,22 @@
 //! Datadog's `MONITORING|<epoch>|<value>|<type>|<name>[|#<tags>]` line (DESIGN.md §3).
 
-use super::fields::{epoch_nanos, finite_number, is_instrument_name, push_tag, EpochUnit};
+use std::borrow::Cow;
+
+use super::fields::{epoch_nanos, finite_number, is_instrument_name, split_tag, EpochUnit};
+use super::scan::{split_byte, trim};
 use super::Reason;
-use crate::model::{Kind, Point, StreamKey};
+use crate::model::{normalize_in_place, AttributeRef, KeyRef, Kind, PointRef, PointSink};
 
 pub(crate) const MARKER: &str = "MONITORING|";
 
 /// Parses one line that starts with [`MARKER`] and has no surrounding whitespace; appends
 /// one point.
-pub(crate) fn parse(line: &str, event_time: u64, out: &mut Vec<Point>) -> Result<usize, Reason> {
+pub(crate) fn parse(line: &str, event_time: u64, out: &mut dyn PointSink) -> Result<usize, Reason> {
     let rest = line.strip_prefix(MARKER).ok_or(Reason::FieldCount)?;
     // After the marker: epoch, value, type, name and an optional tag field.
     let mut fields = [""; 5];
     let mut count = 0;
-    for field in rest.split('|') {
+    for field in split_byte(rest, b'|') {
         *fields.get_mut(count).ok_or(Reason::FieldCount)? = field;
         count += 1;
     }
@@ -22,26 +25,34 @@ pub(crate) fn parse(line: &str, event_time: u64, out: &mut Vec<Point>) -> Result
     }
     let [epoch, value, kind, name, tags] = fields;
     // Spaces around a field are layout, not content (`| orders.placed |`).
-    let (name, tags) = (name.trim(), tags.trim());
+    let (name, tags) = (trim(name), trim(tags));
 
     let time_unix_nano = epoch_nanos(epoch, EpochUnit::SecondsOrMillis, event_time)?;
     let value = finite_number(value)?;
-    let kind = kind_of(kind.trim()).ok_or(Reason::UnknownType)?;
+    let kind = kind_of(trim(kind)).ok_or(Reason::UnknownType)?;
     if kind == Kind::Sum && value < 0.0 {
         return Err(Reason::NegativeCount);
     }
     if !is_instrument_name(name) {
         return Err(Reason::InvalidName);
     }
-    let mut attributes = Vec::new();
+    let mut attributes: Vec<AttributeRef<'_>> = Vec::new();
     if !tags.is_empty() {
         let tags = tags.strip_prefix('#').ok_or(Reason::BadTags)?;
-        for entry in tags.split(',') {
-            push_tag(entry, &mut attributes)?;
+        for entry in split_byte(tags, b',') {
+            if let Some((key, value)) = split_tag(entry)? {
+                attributes.push((Cow::Borrowed(key), Cow::Borrowed(value)));
+            }
         }
+        normalize_in_place(&mut attributes);
     }
-    out.push(Point {
-        key: StreamKey::new(name, "", kind, attributes),
+    out.push_point(PointRef {
+        key: KeyRef {
+            name,
+            unit: "",
+            kind,
+            attributes: &attributes,
+        },
         time_unix_nano,
         value,
     });
@@ -65,6 +76,7 @@ fn kind_of(kind: &str) -> Option<Kind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Point;
 
     const EVENT: u64 = 7_000_000_000;
     const T: u64 = 1_764_151_200_000_000_000;

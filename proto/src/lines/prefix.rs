@@ -1,6 +1,8 @@
 //! Lambda runtime log prefixes: in the text log format a runtime may put a timestamp,
 //! request id and level in front of what the function printed.
 
+use super::scan::split_once_byte;
+
 /// The message after a runtime prefix, or `line` itself when it has none.
 ///
 /// Recognised: Node.js and .NET `2026-01-01T00:00:00.000Z\t<requestId>\tINFO\t<message>`,
@@ -16,16 +18,16 @@ pub(crate) fn strip_runtime_prefix(line: &str) -> &str {
 }
 
 fn node(line: &str) -> Option<&str> {
-    let (time, rest) = line.split_once('\t')?;
-    let (_request_id, rest) = rest.split_once('\t')?;
-    let (level, message) = rest.split_once('\t')?;
+    let (time, rest) = split_once_byte(line, b'\t')?;
+    let (_request_id, rest) = split_once_byte(rest, b'\t')?;
+    let (level, message) = split_once_byte(rest, b'\t')?;
     (is_timestamp(time) && is_level(level)).then_some(message)
 }
 
 fn python(line: &str) -> Option<&str> {
-    let (level, rest) = line.split_once('\t')?;
-    let (time, rest) = rest.split_once('\t')?;
-    let (_request_id, message) = rest.split_once('\t')?;
+    let (level, rest) = split_once_byte(line, b'\t')?;
+    let (time, rest) = split_once_byte(rest, b'\t')?;
+    let (_request_id, message) = split_once_byte(rest, b'\t')?;
     let level = level.strip_prefix('[')?.strip_suffix(']')?;
     (is_timestamp(time) && is_level(level)).then_some(message)
 }

@@ -12,7 +12,9 @@
 
 mod unit;
 
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -21,7 +23,7 @@ use serde_json::value::RawValue;
 use super::fields::{epoch_nanos, is_instrument_name, EpochUnit};
 use super::json::{self, Members, Text};
 use super::Reason;
-use crate::model::{normalize_attributes, Attributes, Kind, Point, StreamKey};
+use crate::model::{normalize_in_place, AttributeRef, KeyRef, Kind, PointRef, PointSink};
 
 /// The attribute that carries a directive's `Namespace`.
 pub const NAMESPACE_ATTRIBUTE: &str = "aws.cloudwatch.namespace";
@@ -59,11 +61,12 @@ struct MetricDefinition<'a> {
     unit: Option<Text<'a>>,
 }
 
-/// Parses a document whose root has an `_aws` member; appends its points.
+/// Parses a document whose root has an `_aws` member; emits its points once the whole
+/// document is accepted.
 pub(crate) fn parse(
     root: &Members<'_>,
     event_time: u64,
-    out: &mut Vec<Point>,
+    out: &mut dyn PointSink,
 ) -> Result<usize, Reason> {
     let metadata = root.get("_aws").ok_or(Reason::MissingField)?;
     // serde's derived structs also accept arrays (fields by position); `_aws` must be an
@@ -81,110 +84,137 @@ pub(crate) fn parse(
         Some(_) => return Err(Reason::BadTimestamp),
     };
     let directives = metadata.directives.ok_or(Reason::MissingField)?;
-    let start = out.len();
-    let mut samples = Vec::new();
+    let mut document = Document::default();
     for directive in &directives {
-        directive_points(directive, root, time_unix_nano, &mut samples, out)?;
+        document.add_directive(directive, root)?;
     }
-    Ok(out.len() - start)
+    Ok(document.emit(time_unix_nano, out))
 }
 
-fn directive_points(
-    directive: &Directive<'_>,
-    root: &Members<'_>,
-    time_unix_nano: u64,
-    samples: &mut Vec<f64>,
-    out: &mut Vec<Point>,
-) -> Result<(), Reason> {
-    let namespace = directive.namespace.as_ref().ok_or(Reason::MissingField)?;
-    let dimension_sets = directive.dimensions.as_ref().ok_or(Reason::MissingField)?;
-    let metrics = directive.metrics.as_ref().ok_or(Reason::MissingField)?;
-    if metrics.len() > MAX_METRICS_PER_DIRECTIVE {
-        return Err(Reason::EmfTooManyMetrics);
-    }
-    let mut attribute_sets = dimension_sets
-        .iter()
-        .map(|set| dimension_attributes(set, &namespace.0, root))
-        .collect::<Result<Vec<_>, _>>()?;
-    // `"Dimensions": []` still publishes the metrics, without dimensions, rather than
-    // dropping the values silently.
-    if attribute_sets.is_empty() {
-        attribute_sets.push(dimension_attributes(&[], &namespace.0, root)?);
-    }
-    for metric in metrics {
-        let name = metric.name.as_ref().ok_or(Reason::MissingField)?;
-        if !is_instrument_name(&name.0) {
-            return Err(Reason::InvalidName);
+/// The streams of a document, validated in full before any point is emitted (a document
+/// is all or nothing). Everything borrows from the document; the attribute sets are
+/// normalized once each, and shared by all the metrics of their directive.
+#[derive(Default)]
+struct Document<'d> {
+    attribute_sets: Vec<Vec<AttributeRef<'d>>>,
+    streams: Vec<EmfStream<'d>>,
+    /// The samples of every metric, each metric's a range of them.
+    samples: Vec<f64>,
+}
+
+struct EmfStream<'d> {
+    name: &'d str,
+    unit: Cow<'static, str>,
+    kind: Kind,
+    /// Index into `attribute_sets`.
+    attributes: usize,
+    samples: Range<usize>,
+}
+
+impl<'d> Document<'d> {
+    fn add_directive(
+        &mut self,
+        directive: &'d Directive<'_>,
+        root: &Members<'d>,
+    ) -> Result<(), Reason> {
+        let namespace = directive.namespace.as_ref().ok_or(Reason::MissingField)?;
+        let dimension_sets = directive.dimensions.as_ref().ok_or(Reason::MissingField)?;
+        let metrics = directive.metrics.as_ref().ok_or(Reason::MissingField)?;
+        if metrics.len() > MAX_METRICS_PER_DIRECTIVE {
+            return Err(Reason::EmfTooManyMetrics);
         }
-        let written_unit = metric.unit.as_ref().map(|unit| unit.0.as_ref());
-        let unit = unit::ucum(written_unit).ok_or(Reason::EmfUnknownUnit)?;
-        let kind = match written_unit {
-            Some("Count") => Kind::Sum,
-            _ => Kind::Histogram,
-        };
-        let member = root.get(&name.0).ok_or(Reason::EmfMissingMember)?;
-        read_samples(member, samples)?;
-        if kind == Kind::Sum && samples.iter().any(|value| *value < 0.0) {
-            return Err(Reason::NegativeCount);
+        let first_set = self.attribute_sets.len();
+        for set in dimension_sets {
+            let attributes = dimension_attributes(set, &namespace.0, root)?;
+            self.attribute_sets.push(attributes);
         }
-        for attributes in &attribute_sets {
-            // The set is already normalized (see below), so the key is built directly
-            // instead of re-sorting it for every metric.
-            let key = StreamKey {
-                name: name.0.clone().into_owned(),
-                unit: unit.clone(),
-                kind,
-                attributes: attributes.clone(),
+        // `"Dimensions": []` still publishes the metrics, without dimensions, rather than
+        // dropping the values silently.
+        if dimension_sets.is_empty() {
+            let attributes = dimension_attributes(&[], &namespace.0, root)?;
+            self.attribute_sets.push(attributes);
+        }
+        let sets = first_set..self.attribute_sets.len();
+        for metric in metrics {
+            let name = metric.name.as_ref().ok_or(Reason::MissingField)?;
+            if !is_instrument_name(&name.0) {
+                return Err(Reason::InvalidName);
+            }
+            let written_unit = metric.unit.as_ref().map(|unit| unit.0.as_ref());
+            let unit = unit::ucum(written_unit).ok_or(Reason::EmfUnknownUnit)?;
+            let kind = match written_unit {
+                Some("Count") => Kind::Sum,
+                _ => Kind::Histogram,
             };
-            push_samples(key, samples, time_unix_nano, out);
+            let member = root.get(&name.0).ok_or(Reason::EmfMissingMember)?;
+            let samples = read_samples(member, &mut self.samples)?;
+            if kind == Kind::Sum && self.samples[samples.clone()].iter().any(|v| *v < 0.0) {
+                return Err(Reason::NegativeCount);
+            }
+            for attributes in sets.clone() {
+                self.streams.push(EmfStream {
+                    name: &name.0,
+                    unit: unit.clone(),
+                    kind,
+                    attributes,
+                    samples: samples.clone(),
+                });
+            }
         }
+        Ok(())
     }
-    Ok(())
-}
 
-/// One point per sample; the key is cloned for all but the last (usually the only) one.
-fn push_samples(key: StreamKey, samples: &[f64], time_unix_nano: u64, out: &mut Vec<Point>) {
-    let Some((&last, rest)) = samples.split_last() else {
-        return;
-    };
-    out.extend(rest.iter().map(|&value| Point {
-        key: key.clone(),
-        time_unix_nano,
-        value,
-    }));
-    out.push(Point {
-        key,
-        time_unix_nano,
-        value: last,
-    });
+    /// One point per sample of every stream, in document order; returns how many.
+    fn emit(&self, time_unix_nano: u64, out: &mut dyn PointSink) -> usize {
+        let mut points = 0;
+        for stream in &self.streams {
+            let key = KeyRef {
+                name: stream.name,
+                unit: &stream.unit,
+                kind: stream.kind,
+                attributes: &self.attribute_sets[stream.attributes],
+            };
+            for &value in &self.samples[stream.samples.clone()] {
+                out.push_point(PointRef {
+                    key,
+                    time_unix_nano,
+                    value,
+                });
+                points += 1;
+            }
+        }
+        points
+    }
 }
 
 /// The attributes of one DimensionSet, normalized: each dimension's value, plus the
 /// namespace.
-fn dimension_attributes(
-    set: &[Text<'_>],
-    namespace: &str,
-    root: &Members<'_>,
-) -> Result<Attributes, Reason> {
+fn dimension_attributes<'d>(
+    set: &'d [Text<'_>],
+    namespace: &'d str,
+    root: &Members<'d>,
+) -> Result<Vec<AttributeRef<'d>>, Reason> {
     if set.len() > MAX_DIMENSIONS_PER_SET {
         return Err(Reason::EmfTooManyDimensions);
     }
-    let mut attributes = Attributes::with_capacity(set.len() + 1);
+    let mut attributes = Vec::with_capacity(set.len() + 1);
     for dimension in set {
         let member = root.get(&dimension.0).ok_or(Reason::EmfMissingMember)?;
         let value: Text = json::decode(member).ok_or(Reason::EmfBadDimension)?;
-        attributes.push((dimension.0.clone().into_owned(), value.0.into_owned()));
+        attributes.push((Cow::Borrowed(dimension.0.as_ref()), value.0));
     }
     // Last, so that it wins over a dimension that happens to have the same name.
-    attributes.push((NAMESPACE_ATTRIBUTE.to_owned(), namespace.to_owned()));
-    // Sorted and de-duplicated once per set, as `StreamKey::new` would for every stream.
-    Ok(normalize_attributes(attributes))
+    attributes.push((Cow::Borrowed(NAMESPACE_ATTRIBUTE), Cow::Borrowed(namespace)));
+    // Sorted and de-duplicated once per set, not for every stream.
+    normalize_in_place(&mut attributes);
+    Ok(attributes)
 }
 
-/// A metric member: one number, or an array of up to 100 numbers, read straight into
-/// `samples`.
-fn read_samples(member: &RawValue, samples: &mut Vec<f64>) -> Result<(), Reason> {
-    struct SamplesVisitor<'x>(&'x mut Vec<f64>);
+/// A metric member: one number, or an array of up to 100 numbers, appended to `samples`;
+/// returns where they went.
+fn read_samples(member: &RawValue, samples: &mut Vec<f64>) -> Result<Range<usize>, Reason> {
+    /// The samples so far, and where this member's begin.
+    struct SamplesVisitor<'x>(&'x mut Vec<f64>, usize);
     impl<'de> Visitor<'de> for SamplesVisitor<'_> {
         type Value = Result<(), Reason>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -192,7 +222,7 @@ fn read_samples(member: &RawValue, samples: &mut Vec<f64>) -> Result<(), Reason>
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             while let Some(value) = seq.next_element::<f64>()? {
-                if self.0.len() == MAX_VALUES_PER_METRIC {
+                if self.0.len() - self.1 == MAX_VALUES_PER_METRIC {
                     // Read to the end, or the deserializer reports the rest as an error.
                     while seq.next_element::<IgnoredAny>()?.is_some() {}
                     return Ok(Err(Reason::EmfTooManyValues));
@@ -203,16 +233,17 @@ fn read_samples(member: &RawValue, samples: &mut Vec<f64>) -> Result<(), Reason>
         }
     }
 
-    samples.clear();
+    let start = samples.len();
     if !json::text_of(member).starts_with('[') {
         samples.push(json::finite_number(member).ok_or(Reason::BadValue)?);
-        return Ok(());
+        return Ok(start..samples.len());
     }
     // serde_json refuses numbers beyond f64's range, so every sample read is finite.
     let mut deserializer = serde_json::Deserializer::from_str(member.get());
     deserializer
-        .deserialize_seq(SamplesVisitor(samples))
-        .unwrap_or(Err(Reason::BadValue))
+        .deserialize_seq(SamplesVisitor(samples, start))
+        .unwrap_or(Err(Reason::BadValue))?;
+    Ok(start..samples.len())
 }
 
 #[cfg(test)]

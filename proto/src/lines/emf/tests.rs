@@ -1,6 +1,7 @@
 //! Every EMF rule and rejection reason.
 
 use super::*;
+use crate::model::{Attributes, Point};
 
 const EVENT: u64 = 7_000_000_000;
 const T: u64 = 1_764_151_200_000_000_000;

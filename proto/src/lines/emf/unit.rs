@@ -1,17 +1,20 @@
 //! CloudWatch units to UCUM, the unit syntax OpenTelemetry uses.
 
+use std::borrow::Cow;
+
 /// The UCUM form of a CloudWatch `Unit`; a missing unit and `None` are empty. `None` (the
 /// Rust value) for a string that is not a CloudWatch unit.
-pub(crate) fn ucum(unit: Option<&str>) -> Option<String> {
+/// Borrowed but for the rare rates (`Bytes/Second`).
+pub(crate) fn ucum(unit: Option<&str>) -> Option<Cow<'static, str>> {
     let Some(unit) = unit else {
-        return Some(String::new());
+        return Some(Cow::Borrowed(""));
     };
     if unit == "None" {
-        return Some(String::new());
+        return Some(Cow::Borrowed(""));
     }
     match unit.strip_suffix("/Second") {
-        Some(base) => base_unit(base).map(|base| format!("{base}/s")),
-        None => base_unit(unit).map(str::to_owned),
+        Some(base) => base_unit(base).map(|base| Cow::Owned(format!("{base}/s"))),
+        None => base_unit(unit).map(Cow::Borrowed),
     }
 }
 

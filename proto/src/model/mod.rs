@@ -1,4 +1,10 @@
 //! The metric model shared by every stage: a [`Point`] is one accepted value of one stream.
+//! The line parsers emit [`PointRef`]s, borrowed views of the same, so that a value of a
+//! stream the aggregator already holds costs no allocation (see `borrowed.rs`).
+
+mod borrowed;
+
+pub use borrowed::{AttributeRef, KeyRef, PointRef, PointSink};
 
 /// Point attributes, sorted by key with unique keys, so that equal sets compare and hash equal.
 /// Values are strings: tags, EMF dimensions and our own attributes are all strings.
@@ -16,8 +22,9 @@ pub enum Kind {
     Histogram,
 }
 
-/// The identity of a stream: aggregation happens per key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The identity of a stream: aggregation happens per key. `Hash` is written by hand (in
+/// `borrowed.rs`) so that a [`KeyRef`] of the same stream hashes the same.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct StreamKey {
     pub name: String,
     /// UCUM unit, empty when unknown.
@@ -54,15 +61,20 @@ impl StreamKey {
 
 /// Sorts attributes by key and keeps the last value written for a repeated key.
 pub fn normalize_attributes(mut attributes: Attributes) -> Attributes {
+    normalize_in_place(&mut attributes);
+    attributes
+}
+
+/// [`normalize_attributes`] for owned and borrowed attributes alike.
+pub(crate) fn normalize_in_place<K: Ord, V>(attributes: &mut Vec<(K, V)>) {
     if attributes.len() < 2 {
-        return attributes;
+        return;
     }
     // A stable sort keeps the written order among equal keys; reversing first makes the
     // last-written value come first, which `dedup_by` keeps. In place: no new allocation.
     attributes.reverse();
     attributes.sort_by(|a, b| a.0.cmp(&b.0));
     attributes.dedup_by(|later, kept| later.0 == kept.0);
-    attributes
 }
 
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;
