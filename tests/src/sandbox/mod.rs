@@ -103,6 +103,16 @@ impl Sandbox {
         self.shared.lock().events.clone()
     }
 
+    /// Whether an extension has acknowledged the batch holding this request's `runtimeDone`
+    /// (and so, by Lambda's ordering, every function record of that invoke).
+    pub fn runtime_done_delivered(&self, request_id: &str) -> bool {
+        let state = self.shared.lock();
+        state
+            .extensions
+            .iter()
+            .any(|e| e.runtime_done_delivered.contains_key(request_id))
+    }
+
     /// Per extension: spawn → first `/next` (its ready time).
     pub fn ready_times(&self) -> Vec<(String, Option<Duration>)> {
         self.ready.clone()
