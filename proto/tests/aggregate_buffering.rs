@@ -1,7 +1,10 @@
 //! Put-back after a failed export, shedding, cumulative totals and forgetting idle streams.
 
+mod common;
+
+use common::{intervals, points};
 use metricline_proto::aggregate::{
-    AggregationConfig, Aggregator, DataPoint, Export, HistogramAggregation, Temporality, Value,
+    AggregationConfig, Aggregator, HistogramAggregation, Temporality, Value,
 };
 use metricline_proto::model::{Kind, Point, StreamKey};
 
@@ -22,22 +25,6 @@ fn point(name: &str, kind: Kind, t: u64, value: f64) -> Point {
         time_unix_nano: t,
         value,
     }
-}
-
-fn points(export: &Export, name: &str) -> Vec<DataPoint> {
-    export
-        .streams
-        .iter()
-        .filter(|(k, _)| k.name == name)
-        .flat_map(|(_, p)| p.clone())
-        .collect()
-}
-
-fn intervals(points: &[DataPoint]) -> Vec<(u64, u64, f64)> {
-    points
-        .iter()
-        .map(|p| (p.start_time_unix_nano, p.time_unix_nano, p.value.sum()))
-        .collect()
 }
 
 #[test]
