@@ -58,6 +58,17 @@ async fn invoke_once_then_shut_down(
 
 const ORDERS: &str = "MONITORING|0|3|count|orders.placed|#env:prod";
 
+/// Answers the pending `/next` with invoke `r1`, whose telemetry (one `ORDERS` line, then its
+/// `runtimeDone`) the listener must accept.
+async fn invoke_with_orders(api: &FakeApi, next: oneshot::Sender<String>) {
+    let port = api.telemetry_port();
+    next.send(invoke("r1", 10 * SECOND)).unwrap();
+    assert_eq!(
+        deliver(port, &[line(ORDERS), runtime_done("r1")]).await,
+        200
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_subscribes_and_end_flushes_before_the_next_call() {
     let (sink, mut api, extension) = started("end", &[]).await;
@@ -193,19 +204,17 @@ async fn a_failing_backend_backs_off_and_the_data_goes_with_the_shutdown_flush()
     let mut api = FakeApi::start(None, None).await;
     let extension = start(&env(&api, &sink, "end"), &[]);
     let first = api.next_called().await;
-    let port = api.telemetry_port();
-    first.send(invoke("r1", 10 * SECOND)).unwrap();
-    assert_eq!(
-        deliver(port, &[line(ORDERS), runtime_done("r1")]).await,
-        200
-    );
+    invoke_with_orders(&api, first).await;
     let second = api.next_called().await;
     assert_eq!(sink.attempts(), 1);
     assert_eq!(sink.total("orders.placed", &[]), 0.0);
 
     // Backing off (honouring Retry-After): invoke 2 only buffers, no request is sent.
     second.send(invoke("r2", 10 * SECOND)).unwrap();
-    assert_eq!(deliver(port, &[runtime_done("r2")]).await, 200);
+    assert_eq!(
+        deliver(api.telemetry_port(), &[runtime_done("r2")]).await,
+        200
+    );
     let third = api.next_called().await;
     assert_eq!(sink.attempts(), 1);
 
@@ -268,12 +277,7 @@ async fn invalid_settings_fall_back_and_the_extension_still_works() {
     )
     .await;
     let first = api.next_called().await;
-    let port = api.telemetry_port();
-    first.send(invoke("r1", 10 * SECOND)).unwrap();
-    assert_eq!(
-        deliver(port, &[line(ORDERS), runtime_done("r1")]).await,
-        200
-    );
+    invoke_with_orders(&api, first).await;
     // Adaptive (the fallback) ends a rare invoke like `end`.
     let second = api.next_called().await;
     assert_eq!(sink.total("orders.placed", &[]), 3.0);
