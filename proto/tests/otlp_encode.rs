@@ -5,7 +5,9 @@ use metricline_proto::aggregate::{
     AggregationConfig, Aggregator, Export, HistogramAggregation, Temporality,
 };
 use metricline_proto::model::{Kind, Point, StreamKey};
-use metricline_proto::otlp::{encode, encode_protobuf, ExportMetricsServiceRequest};
+use metricline_proto::otlp::{
+    encode, encode_protobuf, ExportMetricsServiceRequest, OtlpBody, Request,
+};
 use metricline_proto::resource::{AttributeValue, Resource};
 use opentelemetry_proto::tonic::common::v1::{any_value, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{metric, AggregationTemporality, Metric};
@@ -317,4 +319,78 @@ fn protobuf_bytes_are_prosts_own_and_decode_back_to_the_request() {
             request
         );
     }
+}
+
+/// Exports of every metric type and temporality, with attribute sets and histograms long
+/// enough that nested lengths need more than one byte.
+fn varied_exports() -> Vec<(Export, AggregationConfig)> {
+    let mut out = Vec::new();
+    for temporality in [Temporality::Delta, Temporality::Cumulative] {
+        for histograms in [
+            HistogramAggregation::Exponential,
+            HistogramAggregation::ExplicitBuckets,
+        ] {
+            let cfg = config(temporality, histograms);
+            let mut points = vec![
+                point("orders", "", Kind::Sum, &[("a", "b")], 1.0),
+                point("orders", "", Kind::Sum, &[("a", "c"), ("é", "\"q\"")], 0.0),
+                point("overflow", "", Kind::Sum, &[], f64::MAX),
+                point("overflow", "", Kind::Sum, &[], f64::MAX),
+                point("queue", "", Kind::Gauge, &[], 0.0),
+                point("queue", "{item}", Kind::Gauge, &[], -2.5),
+                point("zeros", "", Kind::Histogram, &[], 0.0),
+                point("negative", "ms", Kind::Histogram, &[], -3.0),
+            ];
+            let long_value = "v".repeat(300);
+            for i in 0..200 {
+                let v = f64::from(i) * 1.7 + 0.001;
+                points.push(point("latency", "s", Kind::Histogram, &[("c", "d")], v));
+                points.push(point(
+                    "wide",
+                    "By",
+                    Kind::Histogram,
+                    &[("k", &long_value)],
+                    -v,
+                ));
+            }
+            out.push((export_of(points, cfg), cfg));
+        }
+    }
+    out
+}
+
+#[test]
+fn requests_written_straight_from_the_export_are_prosts_bytes_of_the_message() {
+    for (export, cfg) in varied_exports() {
+        let resource = resource();
+        let request = Request {
+            resource: &resource,
+            export: &export,
+            config: &cfg,
+        };
+        let message = request.to_message();
+        assert!(!request.is_empty());
+        let bytes = request.protobuf();
+        assert_eq!(
+            ExportMetricsServiceRequest::decode(bytes.as_slice()).unwrap(),
+            message
+        );
+        assert_eq!(bytes, message.encode_to_vec());
+        assert_eq!(request.json(), message.json());
+    }
+}
+
+#[test]
+fn an_empty_export_is_an_empty_request_in_every_form() {
+    let cfg = config(Temporality::Delta, HistogramAggregation::Exponential);
+    let resource = resource();
+    let export = Export::default();
+    let request = Request {
+        resource: &resource,
+        export: &export,
+        config: &cfg,
+    };
+    assert!(request.is_empty());
+    assert!(request.protobuf().is_empty());
+    assert_eq!(request.to_message(), ExportMetricsServiceRequest::default());
 }

@@ -5,5 +5,6 @@
 pub mod expect;
 pub mod harness;
 pub mod layer;
+pub mod rotel;
 pub mod sandbox;
 pub mod sink;

@@ -1,95 +1,10 @@
 //! Interop with an OTLP receiver none of us wrote: rotel-agent (from the venv) accepts the
 //! extension's metrics over gRPC and HTTP, as its detailed debug log shows.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use metricline_tests::harness::exporter_env;
+use metricline_tests::rotel::Rotel;
 use metricline_tests::sandbox::{self, InvokeStatus, Sandbox};
 use metricline_tests::sink::Sink;
-
-/// A rotel-agent process, killed when dropped.
-struct Rotel {
-    child: Child,
-    log: PathBuf,
-    grpc: u16,
-    http: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Rotel {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits (bounded) until rotel accepts connections on `port`.
-fn wait_listening(port: u16) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
-fn start_rotel(python: &std::path::Path) -> Rotel {
-    let venv = python.parent().unwrap().parent().unwrap();
-    let agent = std::fs::read_dir(venv.join("lib"))
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|d| d.path().join("site-packages/rotel/rotel-agent"))
-        .find(|p| p.exists())
-        .expect("rotel-agent in the venv");
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("rotel.log");
-    let (grpc, http) = (free_port(), free_port());
-    let child = Command::new(agent)
-        .args(["start", "--exporter", "blackhole"])
-        .args([
-            "--debug-log",
-            "metrics",
-            "--debug-log-verbosity",
-            "detailed",
-        ])
-        .arg("--otlp-grpc-endpoint")
-        .arg(format!("127.0.0.1:{grpc}"))
-        .arg("--otlp-http-endpoint")
-        .arg(format!("127.0.0.1:{http}"))
-        .arg("--pid-file")
-        .arg(dir.path().join("rotel.pid"))
-        .env("NO_COLOR", "1")
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::from(
-            std::fs::File::options().append(true).open(&log).unwrap(),
-        ))
-        .spawn()
-        .expect("rotel-agent starts");
-    let rotel = Rotel {
-        child,
-        log,
-        grpc,
-        http,
-        _dir: dir,
-    };
-    assert!(
-        wait_listening(rotel.grpc) && wait_listening(rotel.http),
-        "rotel listens"
-    );
-    rotel
-}
 
 fn run_against(python: &std::path::Path, endpoint: String, protocol: &str) -> String {
     // The sink only lends the environment layout; the endpoint is rotel's.
@@ -123,14 +38,10 @@ fn rotel_accepts_our_metrics_over_grpc_and_http() {
     let Some(python) = sandbox::require_python("rotel interop") else {
         return;
     };
-    let rotel = start_rotel(&python);
-    let ext_log_grpc = run_against(&python, format!("http://127.0.0.1:{}", rotel.grpc), "grpc");
-    let ext_log_http = run_against(
-        &python,
-        format!("http://127.0.0.1:{}", rotel.http),
-        "http/protobuf",
-    );
-    let log = std::fs::read_to_string(&rotel.log).unwrap();
+    let rotel = Rotel::start(&python, true).unwrap();
+    let ext_log_grpc = run_against(&python, rotel.grpc_endpoint(), "grpc");
+    let ext_log_http = run_against(&python, rotel.http_endpoint(), "http/protobuf");
+    let log = rotel.log_text();
     let mentions = |name: &str| log.matches(&format!("-> Name: {name}\n")).count();
     // Both runs exported the MONITORING counter: rotel decoded it twice.
     assert!(

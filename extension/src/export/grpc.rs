@@ -4,22 +4,21 @@
 
 use http::header::{CONTENT_TYPE, TE};
 use http::{HeaderMap, HeaderValue, Uri};
-use prost::Message;
 
 use super::classify::{grpc_code, grpc_code_name, http_status, parse_retry_after, Verdict};
 use super::config::percent_decode;
 use super::http::header;
 use super::response::{grpc_retry_delay, partial_from_protobuf};
 use super::transport::{Answer, Prepared};
-use super::{gzip, Attempt, ExportMetricsServiceRequest, MAX_DECODED_ANSWER};
+use super::{gzip, Attempt, OtlpBody, MAX_DECODED_ANSWER};
 
 pub(crate) fn prepare(
     uri: &Uri,
     base_headers: &HeaderMap,
     gzip: bool,
-    request: &ExportMetricsServiceRequest,
+    request: &(impl OtlpBody + ?Sized),
 ) -> Prepared {
-    let message = request.encode_to_vec();
+    let message = request.protobuf();
     let (compressed_flag, payload) = if gzip {
         (1u8, gzip::compress(&message))
     } else {
@@ -120,6 +119,7 @@ mod tests {
     use opentelemetry_proto::tonic::collector::metrics::v1::{
         ExportMetricsPartialSuccess, ExportMetricsServiceResponse,
     };
+    use prost::Message;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn prepare_frames_the_message_with_its_length_and_compression_flag() {
         let uri: Uri = "http://localhost:4317/x".parse().unwrap();
-        let request = ExportMetricsServiceRequest::default();
+        let request = crate::export::ExportMetricsServiceRequest::default();
         let plain = prepare(&uri, &HeaderMap::new(), false, &request);
         assert_eq!(&plain.body[..], &[0, 0, 0, 0, 0]);
         assert_eq!(plain.headers["te"], "trailers");

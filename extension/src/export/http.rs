@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, Uri};
 use super::classify::{http_status, parse_retry_after, Verdict};
 use super::response::{error_message, partial_from_json, partial_from_protobuf};
 use super::transport::{Answer, Prepared};
-use super::{gzip, Attempt, ExportMetricsServiceRequest, MAX_DECODED_ANSWER};
+use super::{gzip, Attempt, OtlpBody, MAX_DECODED_ANSWER};
 
 const PROTOBUF: &str = "application/x-protobuf";
 const JSON: &str = "application/json";
@@ -19,12 +19,12 @@ pub(crate) fn prepare(
     base_headers: &HeaderMap,
     json: bool,
     gzip: bool,
-    request: &ExportMetricsServiceRequest,
+    request: &(impl OtlpBody + ?Sized),
 ) -> Prepared {
     let body = if json {
-        metricline_proto::otlp::encode_json(request)
+        request.json()
     } else {
-        metricline_proto::otlp::encode_protobuf(request)
+        request.protobuf()
     };
     let mut headers = base_headers.clone();
     let content_type = if json { JSON } else { PROTOBUF };
@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn prepare_sets_content_type_and_encoding() {
         let uri: Uri = "http://localhost:4318/v1/metrics".parse().unwrap();
-        let request = ExportMetricsServiceRequest::default();
+        let request = crate::export::ExportMetricsServiceRequest::default();
         let p = prepare(&uri, &HeaderMap::new(), false, true, &request);
         assert_eq!(p.headers[CONTENT_TYPE], PROTOBUF);
         assert_eq!(p.headers[CONTENT_ENCODING], "gzip");

@@ -17,7 +17,7 @@ use ::http::{HeaderMap, HeaderValue, Uri};
 use tokio::time::Instant;
 
 pub use config::{Compression, ExporterConfig, Protocol};
-pub use metricline_proto::otlp::ExportMetricsServiceRequest;
+pub use metricline_proto::otlp::{ExportMetricsServiceRequest, OtlpBody, Request};
 
 use classify::{backoff, jitter};
 use response::Partial;
@@ -104,10 +104,10 @@ impl Exporter {
     /// past the configured timeout.
     pub async fn export(
         &self,
-        request: &ExportMetricsServiceRequest,
+        request: &(impl OtlpBody + ?Sized),
         deadline: Instant,
     ) -> ExportOutcome {
-        if request.resource_metrics.is_empty() {
+        if request.is_empty() {
             // The spec asks exporters not to send empty envelopes; there is nothing to lose.
             return ExportOutcome::Delivered;
         }
@@ -165,7 +165,7 @@ impl Exporter {
         }
     }
 
-    fn prepare(&self, request: &ExportMetricsServiceRequest) -> Prepared {
+    fn prepare(&self, request: &(impl OtlpBody + ?Sized)) -> Prepared {
         match self.protocol {
             Protocol::Grpc => grpc::prepare(&self.endpoint, &self.headers, self.gzip, request),
             Protocol::HttpProtobuf | Protocol::HttpJson => http::prepare(

@@ -3,10 +3,9 @@
 
 use super::backoff::Backoff;
 use super::dropped::DropCounts;
-use crate::export::{ExportMetricsServiceRequest, ExportOutcome, Exporter};
+use crate::export::{ExportOutcome, Exporter, Request};
 use crate::pipeline::{Now, Shared};
 use metricline_proto::aggregate::AggregationConfig;
-use metricline_proto::otlp;
 use metricline_proto::resource::Resource;
 use metricline_proto::self_metrics::DropReason;
 use std::cell::RefCell;
@@ -19,7 +18,7 @@ use tokio::time::Instant;
 pub trait Deliver {
     fn deliver(
         &self,
-        request: &ExportMetricsServiceRequest,
+        request: &Request<'_>,
         deadline: Instant,
     ) -> impl Future<Output = ExportOutcome>;
 }
@@ -27,7 +26,7 @@ pub trait Deliver {
 impl Deliver for Exporter {
     fn deliver(
         &self,
-        request: &ExportMetricsServiceRequest,
+        request: &Request<'_>,
         deadline: Instant,
     ) -> impl Future<Output = ExportOutcome> {
         self.export(request, deadline)
@@ -125,7 +124,11 @@ impl<D: Deliver> Flusher<D> {
             .drops
             .borrow_mut()
             .append_to(&mut export, now.unix_nano);
-        let request = otlp::encode(&self.resource, &export, &self.aggregation);
+        let request = Request {
+            resource: &self.resource,
+            export: &export,
+            config: &self.aggregation,
+        };
         let outcome = self.deliver.deliver(&request, deadline).await;
         let done = Now::read();
         if matches!(outcome, ExportOutcome::Failed { .. }) {

@@ -2,6 +2,7 @@
 //! dropped points and backoff.
 
 use super::*;
+use crate::export::ExportMetricsServiceRequest;
 use crate::pipeline::{Pipeline, PipelineConfig};
 use metricline_proto::aggregate::{HistogramAggregation, Temporality};
 use metricline_proto::lines::Formats;
@@ -24,11 +25,11 @@ struct Scripted {
 impl Deliver for &Scripted {
     fn deliver(
         &self,
-        request: &ExportMetricsServiceRequest,
+        request: &Request<'_>,
         _deadline: Instant,
     ) -> impl Future<Output = ExportOutcome> {
         self.calls.set(self.calls.get() + 1);
-        self.requests.borrow_mut().push(request.clone());
+        self.requests.borrow_mut().push(request.to_message());
         let outcome = self
             .outcomes
             .borrow_mut()

@@ -1,26 +1,31 @@
 //! OTLP encoding of an [`Export`]: one `ExportMetricsServiceRequest` with one resource, one
 //! scope (`metricline`) and one metric per (name, unit, kind), as protobuf or OTLP/JSON.
 
+mod groups;
 mod json;
 mod json_points;
 mod points;
 mod protobuf;
-
-use std::collections::HashMap;
+mod request;
+mod request_protobuf;
+mod wire;
 
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
-use opentelemetry_proto::tonic::metrics::v1::{metric, Metric, ResourceMetrics, ScopeMetrics};
+use opentelemetry_proto::tonic::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics};
 use opentelemetry_proto::tonic::resource::v1::Resource as OtlpResource;
 
 pub use json::encode_json;
 pub use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 pub use protobuf::encode_protobuf;
+pub use request::{OtlpBody, Request};
 
 use crate::aggregate::{AggregationConfig, Export};
 use crate::resource::{AttributeValue, Resource};
+use groups::metric_groups;
 
 /// The instrumentation scope of every metric metricline exports.
 pub const SCOPE_NAME: &str = "metricline";
+const SCOPE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Builds the request for `export`; metrics without data points are left out.
 pub fn encode(
@@ -29,27 +34,19 @@ pub fn encode(
     config: &AggregationConfig,
 ) -> ExportMetricsServiceRequest {
     let mut metrics: Vec<Metric> = Vec::new();
-    // (name, unit, kind, data shape) → position in `metrics`, in first-seen order.
-    let mut by_identity: HashMap<(&str, &str, crate::model::Kind, u8), usize> = HashMap::new();
-    for (key, data_points) in &export.streams {
-        for point in data_points {
-            let shape = points::shape(&point.value);
-            let at = *by_identity
-                .entry((&key.name, &key.unit, key.kind, shape))
-                .or_insert_with(|| {
-                    metrics.push(Metric {
-                        name: key.name.clone(),
-                        unit: key.unit.clone(),
-                        data: Some(points::empty_data(&point.value, config.temporality)),
-                        ..Default::default()
-                    });
-                    metrics.len() - 1
-                });
-            let data = metrics[at].data.as_mut().expect("set on insert");
-            points::push(data, attributes(&key.attributes), point);
+    for group in metric_groups(export) {
+        let (_, first) = group.points[0];
+        let mut data = points::empty_data(&first.value, config.temporality);
+        for (attributes, point) in group.points {
+            points::push(&mut data, attribute_values(attributes), point);
         }
+        metrics.push(Metric {
+            name: group.key.name.clone(),
+            unit: group.key.unit.clone(),
+            data: Some(data),
+            ..Default::default()
+        });
     }
-    metrics.retain(|m| !is_empty(m));
     if metrics.is_empty() {
         return ExportMetricsServiceRequest::default();
     }
@@ -62,7 +59,7 @@ pub fn encode(
             scope_metrics: vec![ScopeMetrics {
                 scope: Some(InstrumentationScope {
                     name: SCOPE_NAME.to_string(),
-                    version: env!("CARGO_PKG_VERSION").to_string(),
+                    version: SCOPE_VERSION.to_string(),
                     ..Default::default()
                 }),
                 metrics,
@@ -73,18 +70,7 @@ pub fn encode(
     }
 }
 
-fn is_empty(metric: &Metric) -> bool {
-    match &metric.data {
-        Some(metric::Data::Sum(s)) => s.data_points.is_empty(),
-        Some(metric::Data::Gauge(g)) => g.data_points.is_empty(),
-        Some(metric::Data::Histogram(h)) => h.data_points.is_empty(),
-        Some(metric::Data::ExponentialHistogram(h)) => h.data_points.is_empty(),
-        Some(metric::Data::Summary(s)) => s.data_points.is_empty(),
-        None => true,
-    }
-}
-
-fn attributes(attributes: &[(String, String)]) -> Vec<KeyValue> {
+fn attribute_values(attributes: &[(String, String)]) -> Vec<KeyValue> {
     attributes
         .iter()
         .map(|(k, v)| key_value(k, any_value::Value::StringValue(v.clone())))

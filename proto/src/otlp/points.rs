@@ -97,18 +97,20 @@ fn number(attributes: Vec<KeyValue>, point: &DataPoint, value: f64) -> NumberDat
         attributes,
         start_time_unix_nano: point.start_time_unix_nano,
         time_unix_nano: point.time_unix_nano,
-        // Only an overflowing sum can be infinite; the largest double is the honest answer
-        // that every OTLP encoding can carry.
-        value: Some(number_data_point::Value::AsDouble(
-            value.clamp(f64::MIN, f64::MAX),
-        )),
+        value: Some(number_data_point::Value::AsDouble(finite(value))),
         ..Default::default()
     }
 }
 
+/// Only an overflowing sum can be infinite; the largest double is the honest answer that
+/// every OTLP encoding can carry.
+pub(super) fn finite(value: f64) -> f64 {
+    value.clamp(f64::MIN, f64::MAX)
+}
+
 /// OTLP: the sum is left out when negative samples were recorded (it would not be
 /// monotonic), and is 0 when there are no samples. An overflowed sum is left out too.
-fn histogram_sum(count: u64, sum: f64, min: f64) -> Option<f64> {
+pub(super) fn histogram_sum(count: u64, sum: f64, min: f64) -> Option<f64> {
     match count {
         0 => Some(0.0),
         _ if min < 0.0 || !sum.is_finite() => None,

@@ -83,14 +83,14 @@ impl Sink {
 
     /// Every data point of every accepted request, flattened, in arrival order.
     pub fn points(&self) -> Vec<ReceivedPoint> {
-        self.shared.lock().points.clone()
+        self.shared.lock().points().to_vec()
     }
 
     /// Points of one metric, in arrival order.
     pub fn points_named(&self, metric: &str) -> Vec<ReceivedPoint> {
         self.shared
             .lock()
-            .points
+            .points()
             .iter()
             .filter(|p| p.metric == metric)
             .cloned()
@@ -100,7 +100,7 @@ impl Sink {
     /// Blocks until `cond` holds for the received points or `timeout` passes; returns
     /// whether it held. Re-checked on every request the sink answers.
     pub fn wait_until(&self, timeout: Duration, cond: impl Fn(&[ReceivedPoint]) -> bool) -> bool {
-        self.shared.wait(timeout, |inner| cond(&inner.points))
+        self.shared.wait(timeout, |inner| cond(inner.points()))
     }
 
     /// Blocks until at least `n` requests (failed ones included) have been seen.
@@ -149,7 +149,7 @@ impl Sink {
     fn matching(&self, metric: &str, attrs: &[(&str, &str)]) -> Vec<ReceivedPoint> {
         self.shared
             .lock()
-            .points
+            .points()
             .iter()
             .filter(|p| p.metric == metric && has_attributes(&p.attributes, attrs))
             .cloned()

@@ -61,11 +61,25 @@ pub(crate) enum Answer {
 #[derive(Default)]
 pub(crate) struct Inner {
     pub requests: Vec<Received>,
-    pub points: Vec<ReceivedPoint>,
+    /// The points of `requests[..flattened]`: flattened when a test reads them, not while
+    /// the exporter waits for its answer, so the sink answers as fast as a collector.
+    points: Vec<ReceivedPoint>,
+    flattened: usize,
     pub attempts: usize,
     pub faults: VecDeque<Fault>,
     pub latency: Duration,
     pub decode_errors: Vec<String>,
+}
+
+impl Inner {
+    /// Every data point of every accepted request, in arrival order.
+    pub fn points(&mut self) -> &[ReceivedPoint] {
+        for received in &self.requests[self.flattened..] {
+            self.points.extend(flatten(&received.request));
+        }
+        self.flattened = self.requests.len();
+        &self.points
+    }
 }
 
 #[derive(Default)]
@@ -94,8 +108,6 @@ impl Shared {
     /// Records a request the sink accepts (with or without partial success).
     pub fn record(&self, received: Received) {
         let mut inner = self.lock();
-        let points = flatten(&received.request);
-        inner.points.extend(points);
         inner.requests.push(received);
         drop(inner);
         self.changed.notify_all();
@@ -125,11 +137,11 @@ impl Shared {
         }
     }
 
-    pub fn wait(&self, timeout: Duration, cond: impl Fn(&Inner) -> bool) -> bool {
+    pub fn wait(&self, timeout: Duration, cond: impl Fn(&mut Inner) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         let mut inner = self.lock();
         loop {
-            if cond(&inner) {
+            if cond(&mut inner) {
                 return true;
             }
             let Some(left) = super::remaining(deadline) else {

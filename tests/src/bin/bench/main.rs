@@ -16,10 +16,11 @@ use measure::Params;
 use report::Measured;
 
 const USAGE: &str = "bench [--binary PATH | --zip PATH] [--criterion FILE] [--starts N] \
-[--invokes N] [--lines N] [--warmup N] [--log LEVEL] [--strategies 'end;periodic,100;adaptive']
+[--invokes N] [--lines N] [--warmup N] [--log LEVEL] [--strategies 'end;end@rotel;periodic,100;adaptive']
   --binary     an extension binary (default: dist/metricline-x86_64.zip, unpacked)
   --criterion  saved output of `cargo bench -p metricline-proto --bench throughput`
-  --strategies METRICLINE_FLUSH values, separated by ';' (default: end;periodic,100;adaptive)
+  --strategies METRICLINE_FLUSH values, separated by ';', exported to the sink, or with
+               `@rotel` to rotel-agent (default: end;end@rotel;periodic,100;adaptive)
   --log        METRICLINE_LOG (default warn; debug adds the extension's own ready time)";
 
 struct Args {
@@ -35,7 +36,9 @@ fn parse_args() -> Result<Args, String> {
         binary: None,
         zip: layer::dist_dir().join("metricline-x86_64.zip"),
         criterion: None,
-        strategies: vec!["end".into(), "periodic,100".into(), "adaptive".into()],
+        strategies: ["end", "end@rotel", "periodic,100", "adaptive"]
+            .map(String::from)
+            .to_vec(),
         params: Params {
             starts: 25,
             invokes: 100,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use metricline_tests::expect::total;
 use metricline_tests::layer;
+use metricline_tests::rotel::Rotel;
 use metricline_tests::sandbox::InvokeStatus;
 use metricline_tests::sink::Sink;
 
@@ -24,6 +25,7 @@ pub struct Params {
 
 /// One flush strategy under load.
 pub struct FlushRun {
+    /// `METRICLINE_FLUSH`, with `@rotel` when rotel-agent was the backend.
     pub strategy: String,
     /// `runtimeDone` delivered → the extension's `/next`, per invoke.
     pub post_runtime: Vec<Duration>,
@@ -32,8 +34,9 @@ pub struct FlushRun {
     pub overhead: Vec<Duration>,
     /// VmHWM just before SHUTDOWN.
     pub peak_rss_kb: u64,
-    /// Lines the extension reported as accepted (all of them, when nothing is lost).
-    pub accepted_lines: f64,
+    /// Lines the extension reported as accepted (all of them, when nothing is lost); only
+    /// the sink can tell.
+    pub accepted_lines: Option<f64>,
     /// The extension's CPU time up to SHUTDOWN (init included).
     pub cpu: Option<Duration>,
 }
@@ -90,6 +93,8 @@ pub fn ready_times(binary: &Path, python: &Path, p: &Params) -> Result<Ready, St
 }
 
 /// `invokes` invokes of `lines` lines each under one flush strategy, then SHUTDOWN.
+/// `strategy` is a `METRICLINE_FLUSH` value, exported to the sink, or followed by `@rotel`
+/// to export to rotel-agent (a collector none of us wrote; it decodes and drops).
 pub fn flush_run(
     binary: &Path,
     python: &Path,
@@ -97,7 +102,17 @@ pub fn flush_run(
     p: &Params,
 ) -> Result<FlushRun, String> {
     let sink = Sink::start();
-    let mut sandbox = layer::start_sandbox(binary, "bench", python, &sink, &env(strategy, p))?;
+    let (flush, rotel) = match strategy.split_once('@') {
+        Some((flush, "rotel")) => (flush, Some(Rotel::start(python, false)?)),
+        Some((_, other)) => return Err(format!("unknown backend {other} (only rotel)")),
+        None => (strategy, None),
+    };
+    let endpoint = rotel.as_ref().map(Rotel::http_endpoint);
+    let mut env = env(flush, p).to_vec();
+    if let Some(endpoint) = &endpoint {
+        env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint));
+    }
+    let mut sandbox = layer::start_sandbox(binary, "bench", python, &sink, &env)?;
     let payload = format!(r#"{{"lines":{}}}"#, p.lines);
     let mut post_runtime = Vec::with_capacity(p.invokes);
     let mut overhead = Vec::with_capacity(p.invokes);
@@ -133,7 +148,9 @@ pub fn flush_run(
         post_runtime,
         overhead,
         peak_rss_kb,
-        accepted_lines: total(&sink.points(), "metricline.lines", accepted),
+        accepted_lines: rotel
+            .is_none()
+            .then(|| total(&sink.points(), "metricline.lines", accepted)),
         cpu,
     })
 }
