@@ -124,6 +124,7 @@ async fn next(shared: &Shared, req: &ApiRequest) -> Reply {
         }
         ext.waiting = true;
         ext.waiter = Some(tx);
+        ext.parked.push((now, None));
         Some(None)
     });
     let event = match found {

@@ -22,7 +22,7 @@ mod telemetry_api;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use events::iso8601;
 pub use lifecycle::{ExtensionExit, InvokeResult, InvokeStatus, ShutdownResult};
@@ -111,6 +111,17 @@ impl Sandbox {
             .extensions
             .iter()
             .any(|e| e.runtime_done_delivered.contains_key(request_id))
+    }
+
+    /// Whether an extension was waiting in `/next` at `at` (strictly inside the wait). An
+    /// export the backend received or answered then was left in flight across `/next`.
+    pub fn extension_parked_at(&self, at: Instant) -> bool {
+        let state = self.shared.lock();
+        state.extensions.iter().any(|e| {
+            e.parked
+                .iter()
+                .any(|&(from, to)| from < at && to.is_none_or(|to| at < to))
+        })
     }
 
     /// Per extension: spawn → first `/next` (its ready time).

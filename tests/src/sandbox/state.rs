@@ -34,6 +34,8 @@ pub struct Extension {
     pub first_next: Option<Instant>,
     pub waiting: bool,
     pub last_next: Option<Instant>,
+    /// Each wait in `/next`: from the call to the event handed over (`None`: still waiting).
+    pub parked: Vec<(Instant, Option<Instant>)>,
     pub pending: VecDeque<Value>,
     pub waiter: Option<oneshot::Sender<Value>>,
     pub exit: Option<Exit>,
@@ -55,6 +57,7 @@ impl Extension {
             first_next: None,
             waiting: false,
             last_next: None,
+            parked: Vec::new(),
             pending: VecDeque::new(),
             waiter: None,
             exit: None,
@@ -78,6 +81,9 @@ impl Extension {
         match self.waiter.take() {
             Some(waiter) => {
                 self.waiting = false;
+                if let Some((_, end @ None)) = self.parked.last_mut() {
+                    *end = Some(Instant::now());
+                }
                 if let Err(event) = waiter.send(event) {
                     self.pending.push_back(event);
                 }

@@ -126,14 +126,17 @@ fn retry_info_status(secs: u64) -> Vec<u8> {
 
 /// Accepts connections until the runtime stops.
 pub(super) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
-    let service = MetricsServiceServer::new(Receiver { shared })
-        .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip);
+    let service = MetricsServiceServer::new(Receiver {
+        shared: shared.clone(),
+    })
+    .accept_compressed(CompressionEncoding::Gzip)
+    .send_compressed(CompressionEncoding::Gzip);
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let service = service.clone();
+        let shared = shared.clone();
         tokio::spawn(async move {
             let handler = hyper::service::service_fn(move |mut req: http::Request<_>| {
                 let wire = Wire {
@@ -145,7 +148,13 @@ pub(super) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>
                 };
                 req.extensions_mut().insert(wire);
                 let mut service = service.clone();
-                async move { service.call(req).await }
+                let shared = shared.clone();
+                async move {
+                    let exchange = shared.arrived();
+                    let response = service.call(req).await;
+                    shared.answered(exchange);
+                    response
+                }
             });
             let _ = auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), handler)

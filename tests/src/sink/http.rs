@@ -165,7 +165,12 @@ pub(super) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>
         tokio::spawn(async move {
             let handler = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(shared, req).await) }
+                async move {
+                    let exchange = shared.arrived();
+                    let response = handle(shared.clone(), req).await;
+                    shared.answered(exchange);
+                    Ok::<_, std::convert::Infallible>(response)
+                }
             });
             let _ = auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), handler)

@@ -129,6 +129,12 @@ impl Sink {
         self.shared.lock().attempts
     }
 
+    /// Every request seen, failed ones included, in order: when its handling began and when
+    /// its answer was ready (`None`: not yet).
+    pub fn exchanges(&self) -> Vec<(Instant, Option<Instant>)> {
+        self.shared.lock().exchanges.clone()
+    }
+
     /// Bodies the sink could not decode, with the reason (answered 400 / INVALID_ARGUMENT).
     pub fn decode_errors(&self) -> Vec<String> {
         self.shared.lock().decode_errors.clone()

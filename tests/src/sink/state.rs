@@ -69,6 +69,9 @@ pub(crate) struct Inner {
     pub faults: VecDeque<Fault>,
     pub latency: Duration,
     pub decode_errors: Vec<String>,
+    /// Every request, failed ones included: when its handling began and when its answer
+    /// was ready (`None`: not yet).
+    pub exchanges: Vec<(Instant, Option<Instant>)>,
 }
 
 impl Inner {
@@ -111,6 +114,18 @@ impl Shared {
         inner.requests.push(received);
         drop(inner);
         self.changed.notify_all();
+    }
+
+    /// Notes a request's arrival; returns its index for [`Shared::answered`].
+    pub fn arrived(&self) -> usize {
+        let mut inner = self.lock();
+        inner.exchanges.push((Instant::now(), None));
+        inner.exchanges.len() - 1
+    }
+
+    /// Notes that the answer to request `index` goes out now.
+    pub fn answered(&self, index: usize) {
+        self.lock().exchanges[index].1 = Some(Instant::now());
     }
 
     pub fn decode_error(&self, reason: String) {
