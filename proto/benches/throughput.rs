@@ -8,15 +8,18 @@
 //! (CI, a busy laptop) wall-clock numbers mostly measure the neighbours, while CPU time
 //! stays what one core spends, which is what the budget is about.
 
+#[path = "shared/cpu_time.rs"]
+mod cpu_time;
+
 use std::hint::black_box;
 
-use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use cpu_time::{Bench, ThreadCpuTime};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use metricline_proto::aggregate::{
     AggregationConfig, Aggregator, Export, HistogramAggregation, Temporality,
 };
 use metricline_proto::lines::{parse_text_into, Formats};
-use metricline_proto::model::{Kind, Point, StreamKey};
+use metricline_proto::model::{Kind, Point, PointRef, PointSink, StreamKey};
 use metricline_proto::otlp::{encode, encode_json, encode_protobuf};
 use metricline_proto::resource::{AttributeValue, Resource};
 
@@ -24,48 +27,6 @@ const S: u64 = 1_000_000_000;
 const T0: u64 = 1_764_151_200 * S;
 /// Points or lines per benchmark iteration: about one busy invoke.
 const BATCH: usize = 1000;
-
-/// CPU time of the calling thread, in nanoseconds.
-struct ThreadCpuTime;
-
-fn thread_cpu_nanos() -> u64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid, writable timespec; the clock id is a constant.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    assert_eq!(rc, 0, "CLOCK_THREAD_CPUTIME_ID is available on Linux");
-    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
-}
-
-impl Measurement for ThreadCpuTime {
-    type Intermediate = u64;
-    type Value = u64;
-
-    fn start(&self) -> u64 {
-        thread_cpu_nanos()
-    }
-    fn end(&self, start: u64) -> u64 {
-        thread_cpu_nanos() - start
-    }
-    fn add(&self, a: &u64, b: &u64) -> u64 {
-        a + b
-    }
-    fn zero(&self) -> u64 {
-        0
-    }
-    fn to_f64(&self, value: &u64) -> f64 {
-        *value as f64
-    }
-    fn formatter(&self) -> &dyn ValueFormatter {
-        // Nanoseconds, like wall-clock time: reuse its formatting.
-        static WALL_TIME: WallTime = WallTime;
-        WALL_TIME.formatter()
-    }
-}
-
-type Bench = Criterion<ThreadCpuTime>;
 
 fn config(histograms: HistogramAggregation) -> AggregationConfig {
     AggregationConfig {
@@ -173,6 +134,15 @@ fn encoding(c: &mut Bench) {
     group.finish();
 }
 
+/// A sink that only makes sure each point is built.
+struct Discard;
+
+impl PointSink for Discard {
+    fn push_point(&mut self, point: PointRef<'_>) {
+        black_box(point);
+    }
+}
+
 const MONITORING: &str = "MONITORING|1764151200|3|count|orders.placed|#env:prod,vip";
 const NODE_PREFIX: &str = "2026-01-01T00:00:00.000Z\t6f7f0961-7b3a-4b8d-9b59-0e4a3c1e2f10\tINFO\t";
 
@@ -224,6 +194,21 @@ fn parse_and_aggregate(c: &mut Bench) {
             b.iter(|| {
                 for line in &batch {
                     parse_text_into(line, T0, Formats::default(), &mut agg);
+                }
+            })
+        });
+    }
+    group.finish();
+    // The parsers alone, points discarded: what parse_aggregate spends outside the
+    // aggregator.
+    let mut group = c.benchmark_group("parse_only");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    for kind in ["monitoring", "datadog", "emf", "mixed"] {
+        let batch = lines(kind);
+        group.bench_function(kind, |b| {
+            b.iter(|| {
+                for line in &batch {
+                    parse_text_into(line, T0, Formats::default(), &mut Discard);
                 }
             })
         });

@@ -74,6 +74,26 @@ fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut dyn PointS
     if !emf && !datadog {
         return Outcome::NotMetric;
     }
+    // Most such lines are well-formed metrics, which one pass reads; the general reader
+    // below takes whatever that pass cannot, and gives the exact outcome for it.
+    if emf {
+        if let Some(result) = emf::parse_line(line, event_time, out) {
+            return outcome(Format::Emf, result);
+        }
+    } else if let Some(outcome) = datadog::parse_line(line, event_time, out) {
+        return outcome;
+    }
+    general_json_text(line, emf, event_time, formats, out)
+}
+
+/// [`json_text`] for any line; `emf` tells whether it has the EMF marker.
+fn general_json_text(
+    line: &str,
+    emf: bool,
+    event_time: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
     match read_object(line, emf) {
         Some((markers, members)) => {
             object(&markers, members, line, event_time, formats, out).unwrap_or(Outcome::NotMetric)
@@ -178,11 +198,21 @@ fn run(
     out: &mut dyn PointSink,
     parse: impl FnOnce(&mut dyn PointSink) -> Result<usize, Reason>,
 ) -> Outcome {
-    match parse(out) {
+    outcome(format, parse(out))
+}
+
+fn outcome(format: Format, parsed: Result<usize, Reason>) -> Outcome {
+    match parsed {
         Ok(points) => Outcome::Accepted { format, points },
         Err(reason) => Outcome::Rejected { format, reason },
     }
 }
 
+#[cfg(test)]
+mod json_lines;
+#[cfg(test)]
+mod near_metrics;
+#[cfg(test)]
+mod one_pass_tests;
 #[cfg(test)]
 mod tests;

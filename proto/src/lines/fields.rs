@@ -1,8 +1,12 @@
 //! Field rules shared by the line formats (DESIGN.md §3): epochs, instrument names and
 //! Datadog tags.
 
+use smallvec::{Array, SmallVec};
+
+use super::number::parse_f64;
 use super::scan::{split_once_byte, trim};
 use super::Reason;
+use crate::model::AttributeRef;
 
 /// The unit an epoch is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,10 @@ fn decimal_nanos(int: &str, frac: &str, unit: EpochUnit) -> Option<u64> {
 
 /// The first `places` digits of a fraction as an integer of that many places.
 fn fraction(digits: &str, places: usize) -> u64 {
+    if digits.is_empty() {
+        // The usual integer epoch.
+        return 0;
+    }
     let mut value = 0u64;
     let mut bytes = digits.bytes();
     for _ in 0..places {
@@ -78,9 +86,7 @@ fn exponent_nanos(text: &str, unit: EpochUnit) -> Option<u64> {
 
 /// A finite number written as text.
 pub(crate) fn finite_number(text: &str) -> Result<f64, Reason> {
-    trim(text)
-        .parse::<f64>()
-        .ok()
+    parse_f64(trim(text))
         .filter(|v| v.is_finite())
         .ok_or(Reason::BadValue)
 }
@@ -115,6 +121,24 @@ pub(crate) fn split_tag(entry: &str) -> Result<Option<(&str, &str)>, Reason> {
         return Err(Reason::BadTags);
     }
     Ok(Some((key, value)))
+}
+
+/// The attributes of one point as a parser collects them: on the stack unless there are
+/// more than a line usually has.
+pub(crate) type AttributeList<'a> = SmallVec<[AttributeRef<'a>; 8]>;
+
+/// Sorts attributes by key and drops all but the last written of a key, as a stream key
+/// needs them (the rule of the model's `normalize_in_place`, for any list). Tags are
+/// usually written sorted and unique already, which one look tells, and sorting even two
+/// elements costs more than that look.
+pub(crate) fn normalize<'a, A: Array<Item = AttributeRef<'a>>>(attributes: &mut SmallVec<A>) {
+    if attributes.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        return;
+    }
+    // A stable sort after reversing puts the last written of each key first.
+    attributes.reverse();
+    attributes.sort_by(|a, b| a.0.cmp(&b.0));
+    attributes.dedup_by(|later, kept| later.0 == kept.0);
 }
 
 #[cfg(test)]
@@ -199,6 +223,23 @@ mod tests {
         }
         for bad in ["", "1a", "_a", "a b", "a:b", "é", &"x".repeat(256)] {
             assert!(!is_instrument_name(bad), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_follows_the_model_rule(
+            pairs in proptest::collection::vec(("[a-d]{0,2}", "[xy]"), 0..12),
+        ) {
+            let pairs: Vec<AttributeRef> = pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect();
+            let mut list = AttributeList::from_vec(pairs.clone());
+            normalize(&mut list);
+            let mut expected = pairs;
+            crate::model::normalize_in_place(&mut expected);
+            proptest::prop_assert_eq!(list.into_vec(), expected);
         }
     }
 

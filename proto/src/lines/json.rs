@@ -9,6 +9,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Deserialize as DeriveDeserialize;
 use serde_json::value::RawValue;
 
+use super::number::parse_f64;
 use super::scan::trim_ascii;
 
 /// A JSON string that borrows from the input when it has no escapes.
@@ -17,6 +18,12 @@ use super::scan::trim_ascii;
 /// or as a map key it always allocates, which this type avoids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
+
+impl<'a> Text<'a> {
+    pub(crate) fn borrowed(text: &'a str) -> Self {
+        Text(Cow::Borrowed(text))
+    }
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -133,16 +140,33 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
     serde_json::from_str(raw.get()).ok()
 }
 
+/// Reads a field with serde's derive as the JSON text of its value, `null` being absent.
+pub(crate) fn raw_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'de str>, D::Error> {
+    let raw: Option<&'de RawValue> = Deserialize::deserialize(deserializer)?;
+    Ok(raw.map(RawValue::get))
+}
+
+/// The value of a JSON string given as its text (which must be valid JSON); `None` for
+/// any other value. Borrowed when the string has no escape: then its text is its value.
+pub(crate) fn string_value(text: &str) -> Option<Cow<'_, str>> {
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(plain) if !plain.contains('\\') => Some(Cow::Borrowed(plain)),
+        _ => serde_json::from_str::<Text>(text).ok().map(|text| text.0),
+    }
+}
+
 /// The member's JSON text without surrounding whitespace.
 pub(crate) fn text_of(raw: &RawValue) -> &str {
     trim_ascii(raw.get())
 }
 
-/// A finite JSON number; `None` for anything else, booleans and strings included.
-pub(crate) fn finite_number(raw: &RawValue) -> Option<f64> {
-    let text = text_of(raw);
+/// A finite JSON number, given as its JSON text without surrounding whitespace; `None`
+/// for anything else, booleans and strings included.
+pub(crate) fn finite_number(text: &str) -> Option<f64> {
     match text.as_bytes().first() {
-        Some(b'-' | b'0'..=b'9') => text.parse::<f64>().ok().filter(|v| v.is_finite()),
+        Some(b'-' | b'0'..=b'9') => parse_f64(text).filter(|v| v.is_finite()),
         _ => None,
     }
 }
@@ -181,9 +205,9 @@ mod tests {
     #[test]
     fn finite_number_refuses_booleans_strings_and_overflow() {
         let m = object(r#"{"n":-2.5e1,"b":true,"s":"3","big":1e999}"#).unwrap();
-        assert_eq!(finite_number(m.get("n").unwrap()), Some(-25.0));
-        assert_eq!(finite_number(m.get("b").unwrap()), None);
-        assert_eq!(finite_number(m.get("s").unwrap()), None);
-        assert_eq!(finite_number(m.get("big").unwrap()), None);
+        assert_eq!(finite_number(text_of(m.get("n").unwrap())), Some(-25.0));
+        assert_eq!(finite_number(text_of(m.get("b").unwrap())), None);
+        assert_eq!(finite_number(text_of(m.get("s").unwrap())), None);
+        assert_eq!(finite_number(text_of(m.get("big").unwrap())), None);
     }
 }

@@ -18,6 +18,8 @@ mod fields;
 mod formats;
 mod json;
 mod monitoring;
+mod number;
+mod plain;
 mod prefix;
 mod reason;
 mod scan;

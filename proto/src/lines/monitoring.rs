@@ -2,10 +2,12 @@
 
 use std::borrow::Cow;
 
-use super::fields::{epoch_nanos, finite_number, is_instrument_name, split_tag, EpochUnit};
+use super::fields::{
+    epoch_nanos, finite_number, is_instrument_name, normalize, split_tag, AttributeList, EpochUnit,
+};
 use super::scan::{split_byte, trim};
 use super::Reason;
-use crate::model::{normalize_in_place, AttributeRef, KeyRef, Kind, PointRef, PointSink};
+use crate::model::{KeyRef, Kind, PointRef, PointSink};
 
 pub(crate) const MARKER: &str = "MONITORING|";
 
@@ -36,7 +38,7 @@ pub(crate) fn parse(line: &str, event_time: u64, out: &mut dyn PointSink) -> Res
     if !is_instrument_name(name) {
         return Err(Reason::InvalidName);
     }
-    let mut attributes: Vec<AttributeRef<'_>> = Vec::new();
+    let mut attributes = AttributeList::new();
     if !tags.is_empty() {
         let tags = tags.strip_prefix('#').ok_or(Reason::BadTags)?;
         for entry in split_byte(tags, b',') {
@@ -44,7 +46,7 @@ pub(crate) fn parse(line: &str, event_time: u64, out: &mut dyn PointSink) -> Res
                 attributes.push((Cow::Borrowed(key), Cow::Borrowed(value)));
             }
         }
-        normalize_in_place(&mut attributes);
+        normalize(&mut attributes);
     }
     out.push_point(PointRef {
         key: KeyRef {

@@ -10,20 +10,24 @@
 //! Not supported (rejected as `bad_value`): the statistic-set values (`{Max,Min,Sum,Count}`)
 //! that only the OpenTelemetry collector's EMF exporter writes.
 
+mod line;
+mod samples;
 mod unit;
 
 use std::borrow::Cow;
-use std::fmt;
 use std::ops::Range;
 
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
-use super::fields::{epoch_nanos, is_instrument_name, EpochUnit};
+use super::fields::{epoch_nanos, is_instrument_name, normalize, EpochUnit};
 use super::json::{self, Members, Text};
 use super::Reason;
-use crate::model::{normalize_in_place, AttributeRef, KeyRef, Kind, PointRef, PointSink};
+use crate::model::{AttributeRef, KeyRef, Kind, PointRef, PointSink};
+use samples::{read_samples, Samples};
+
+pub(crate) use line::parse_line;
 
 /// The attribute that carries a directive's `Namespace`.
 pub const NAMESPACE_ATTRIBUTE: &str = "aws.cloudwatch.namespace";
@@ -33,27 +37,40 @@ const MAX_METRICS_PER_DIRECTIVE: usize = 100;
 const MAX_DIMENSIONS_PER_SET: usize = 30;
 const MAX_VALUES_PER_METRIC: usize = 100;
 
-/// The `_aws` member. Absent optional fields and `null` read the same.
-#[derive(Deserialize)]
+/// The attributes of a DimensionSet's streams: its dimensions and the namespace.
+type DimensionAttributes<'d> = SmallVec<[AttributeRef<'d>; 4]>;
+
+/// A DimensionSet: the names of the dimensions.
+type DimensionSet<'a> = SmallVec<[Text<'a>; 2]>;
+
+/// The `_aws` member. Absent optional fields and `null` read the same. Its lists are sized
+/// for a usual document, which then needs no heap allocation.
+#[derive(Default, Deserialize)]
 struct Metadata<'a> {
-    #[serde(rename = "Timestamp", borrow, default)]
-    timestamp: Option<&'a RawValue>,
+    /// The JSON text of the value.
+    #[serde(
+        rename = "Timestamp",
+        borrow,
+        default,
+        deserialize_with = "json::raw_text"
+    )]
+    timestamp: Option<&'a str>,
     #[serde(rename = "CloudWatchMetrics", borrow, default)]
-    directives: Option<Vec<Directive<'a>>>,
+    directives: Option<SmallVec<[Directive<'a>; 1]>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct Directive<'a> {
     #[serde(rename = "Namespace", borrow, default)]
     namespace: Option<Text<'a>>,
     #[serde(rename = "Dimensions", borrow, default)]
-    dimensions: Option<Vec<Vec<Text<'a>>>>,
+    dimensions: Option<SmallVec<[DimensionSet<'a>; 1]>>,
     #[serde(rename = "Metrics", borrow, default)]
-    metrics: Option<Vec<MetricDefinition<'a>>>,
+    metrics: Option<SmallVec<[MetricDefinition<'a>; 2]>>,
 }
 
 /// `StorageResolution` is ignored: resolution is the exporter's business in OTLP.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct MetricDefinition<'a> {
     #[serde(rename = "Name", borrow, default)]
     name: Option<Text<'a>>,
@@ -75,18 +92,37 @@ pub(crate) fn parse(
         return Err(Reason::EmfShape);
     }
     let metadata: Metadata = json::decode(metadata).ok_or(Reason::EmfShape)?;
+    accept(
+        &metadata,
+        &|name| root.get(name).map(RawValue::get),
+        event_time,
+        out,
+    )
+}
+
+/// The JSON text of the root's first member of a name.
+type Lookup<'r, 'd> = &'r dyn Fn(&str) -> Option<&'d str>;
+
+/// Checks a document whose `_aws` member is decoded; emits its points once the whole
+/// document is accepted.
+fn accept<'d>(
+    metadata: &'d Metadata<'_>,
+    member: Lookup<'_, 'd>,
+    event_time: u64,
+    out: &mut dyn PointSink,
+) -> Result<usize, Reason> {
     // A missing Timestamp is treated like an empty epoch: the telemetry event's time.
-    let time_unix_nano = match metadata.timestamp.map(json::text_of) {
+    let time_unix_nano = match metadata.timestamp {
         None => event_time,
         Some(text) if text.starts_with(|c: char| c.is_ascii_digit()) => {
             epoch_nanos(text, EpochUnit::Millis, event_time)?
         }
         Some(_) => return Err(Reason::BadTimestamp),
     };
-    let directives = metadata.directives.ok_or(Reason::MissingField)?;
+    let directives = metadata.directives.as_ref().ok_or(Reason::MissingField)?;
     let mut document = Document::default();
-    for directive in &directives {
-        document.add_directive(directive, root)?;
+    for directive in directives {
+        document.add_directive(directive, member)?;
     }
     Ok(document.emit(time_unix_nano, out))
 }
@@ -94,12 +130,15 @@ pub(crate) fn parse(
 /// The streams of a document, validated in full before any point is emitted (a document
 /// is all or nothing). Everything borrows from the document; the attribute sets are
 /// normalized once each, and shared by all the metrics of their directive.
+///
+/// Sized for a usual document (one DimensionSet, a few metrics and values), which then
+/// needs no heap allocation.
 #[derive(Default)]
 struct Document<'d> {
-    attribute_sets: Vec<Vec<AttributeRef<'d>>>,
-    streams: Vec<EmfStream<'d>>,
+    attribute_sets: SmallVec<[DimensionAttributes<'d>; 1]>,
+    streams: SmallVec<[EmfStream<'d>; 4]>,
     /// The samples of every metric, each metric's a range of them.
-    samples: Vec<f64>,
+    samples: Samples,
 }
 
 struct EmfStream<'d> {
@@ -115,7 +154,7 @@ impl<'d> Document<'d> {
     fn add_directive(
         &mut self,
         directive: &'d Directive<'_>,
-        root: &Members<'d>,
+        member: Lookup<'_, 'd>,
     ) -> Result<(), Reason> {
         let namespace = directive.namespace.as_ref().ok_or(Reason::MissingField)?;
         let dimension_sets = directive.dimensions.as_ref().ok_or(Reason::MissingField)?;
@@ -125,13 +164,13 @@ impl<'d> Document<'d> {
         }
         let first_set = self.attribute_sets.len();
         for set in dimension_sets {
-            let attributes = dimension_attributes(set, &namespace.0, root)?;
+            let attributes = dimension_attributes(set, &namespace.0, member)?;
             self.attribute_sets.push(attributes);
         }
         // `"Dimensions": []` still publishes the metrics, without dimensions, rather than
         // dropping the values silently.
         if dimension_sets.is_empty() {
-            let attributes = dimension_attributes(&[], &namespace.0, root)?;
+            let attributes = dimension_attributes(&[], &namespace.0, member)?;
             self.attribute_sets.push(attributes);
         }
         let sets = first_set..self.attribute_sets.len();
@@ -146,8 +185,8 @@ impl<'d> Document<'d> {
                 Some("Count") => Kind::Sum,
                 _ => Kind::Histogram,
             };
-            let member = root.get(&name.0).ok_or(Reason::EmfMissingMember)?;
-            let samples = read_samples(member, &mut self.samples)?;
+            let samples = member(&name.0).ok_or(Reason::EmfMissingMember)?;
+            let samples = read_samples(samples, &mut self.samples)?;
             if kind == Kind::Sum && self.samples[samples.clone()].iter().any(|v| *v < 0.0) {
                 return Err(Reason::NegativeCount);
             }
@@ -192,58 +231,22 @@ impl<'d> Document<'d> {
 fn dimension_attributes<'d>(
     set: &'d [Text<'_>],
     namespace: &'d str,
-    root: &Members<'d>,
-) -> Result<Vec<AttributeRef<'d>>, Reason> {
+    member: Lookup<'_, 'd>,
+) -> Result<DimensionAttributes<'d>, Reason> {
     if set.len() > MAX_DIMENSIONS_PER_SET {
         return Err(Reason::EmfTooManyDimensions);
     }
-    let mut attributes = Vec::with_capacity(set.len() + 1);
+    let mut attributes = DimensionAttributes::with_capacity(set.len() + 1);
     for dimension in set {
-        let member = root.get(&dimension.0).ok_or(Reason::EmfMissingMember)?;
-        let value: Text = json::decode(member).ok_or(Reason::EmfBadDimension)?;
-        attributes.push((Cow::Borrowed(dimension.0.as_ref()), value.0));
+        let value = member(&dimension.0).ok_or(Reason::EmfMissingMember)?;
+        let value = json::string_value(value).ok_or(Reason::EmfBadDimension)?;
+        attributes.push((Cow::Borrowed(dimension.0.as_ref()), value));
     }
     // Last, so that it wins over a dimension that happens to have the same name.
     attributes.push((Cow::Borrowed(NAMESPACE_ATTRIBUTE), Cow::Borrowed(namespace)));
     // Sorted and de-duplicated once per set, not for every stream.
-    normalize_in_place(&mut attributes);
+    normalize(&mut attributes);
     Ok(attributes)
-}
-
-/// A metric member: one number, or an array of up to 100 numbers, appended to `samples`;
-/// returns where they went.
-fn read_samples(member: &RawValue, samples: &mut Vec<f64>) -> Result<Range<usize>, Reason> {
-    /// The samples so far, and where this member's begin.
-    struct SamplesVisitor<'x>(&'x mut Vec<f64>, usize);
-    impl<'de> Visitor<'de> for SamplesVisitor<'_> {
-        type Value = Result<(), Reason>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an array of numbers")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while let Some(value) = seq.next_element::<f64>()? {
-                if self.0.len() - self.1 == MAX_VALUES_PER_METRIC {
-                    // Read to the end, or the deserializer reports the rest as an error.
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                    return Ok(Err(Reason::EmfTooManyValues));
-                }
-                self.0.push(value);
-            }
-            Ok(Ok(()))
-        }
-    }
-
-    let start = samples.len();
-    if !json::text_of(member).starts_with('[') {
-        samples.push(json::finite_number(member).ok_or(Reason::BadValue)?);
-        return Ok(start..samples.len());
-    }
-    // serde_json refuses numbers beyond f64's range, so every sample read is finite.
-    let mut deserializer = serde_json::Deserializer::from_str(member.get());
-    deserializer
-        .deserialize_seq(SamplesVisitor(samples, start))
-        .unwrap_or(Err(Reason::BadValue))?;
-    Ok(start..samples.len())
 }
 
 #[cfg(test)]

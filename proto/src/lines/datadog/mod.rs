@@ -1,15 +1,21 @@
 //! Datadog's JSON log metric `{"m","v","e","t"}` (written with `DD_FLUSH_TO_LOG`),
 //! a distribution, so each value is a histogram sample (DESIGN.md §3).
 
+mod line;
+
 use std::borrow::Cow;
 
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::fields::{epoch_nanos, is_instrument_name, split_tag, EpochUnit};
+use super::fields::{
+    epoch_nanos, is_instrument_name, normalize, split_tag, AttributeList, EpochUnit,
+};
 use super::json::{self, Markers, Text};
 use super::Reason;
-use crate::model::{normalize_in_place, AttributeRef, KeyRef, Kind, PointRef, PointSink};
+use crate::model::{KeyRef, Kind, PointRef, PointSink};
+
+pub(crate) use line::parse_line;
 
 /// Whether an object is a Datadog JSON metric: it has both `m` and `v` (not `null`). `e`
 /// may be left out (the event time is used, as for an empty epoch) and `t` is optional.
@@ -27,68 +33,96 @@ pub(crate) fn parse(
         .m
         .and_then(json::decode::<Text>)
         .ok_or(Reason::InvalidName)?;
-    if !is_instrument_name(&name.0) {
+    let (value, time_unix_nano) = value_and_time(
+        &name.0,
+        markers.v.map(json::text_of),
+        markers.e.map(json::text_of),
+        event_time,
+    )?;
+    let mut attributes = AttributeList::new();
+    if let Some(tags) = markers.t {
+        read_tags(tags, &mut attributes)?;
+    }
+    Ok(emit(&name.0, &mut attributes, value, time_unix_nano, out))
+}
+
+/// Checks the name, then reads `v` and `e` (their JSON text, `null` being absent): the
+/// rules before the tags', in the order their reasons are given.
+fn value_and_time(
+    name: &str,
+    value: Option<&str>,
+    epoch: Option<&str>,
+    event_time: u64,
+) -> Result<(f64, u64), Reason> {
+    if !is_instrument_name(name) {
         return Err(Reason::InvalidName);
     }
-    let value = markers
-        .v
+    let value = value
         .and_then(json::finite_number)
         .ok_or(Reason::BadValue)?;
-    let time_unix_nano = match markers.e.map(json::text_of) {
+    let time_unix_nano = match epoch {
         None => event_time,
         Some(text) if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
             epoch_nanos(text, EpochUnit::SecondsOrMillis, event_time)?
         }
         Some(_) => return Err(Reason::BadTimestamp),
     };
-    let mut attributes = Vec::new();
-    if let Some(tags) = markers.t {
-        read_tags(tags, &mut attributes)?;
-        normalize_in_place(&mut attributes);
-    }
+    Ok((value, time_unix_nano))
+}
+
+/// Emits the point of an accepted metric; returns how many (one).
+fn emit(
+    name: &str,
+    attributes: &mut AttributeList<'_>,
+    value: f64,
+    time_unix_nano: u64,
+    out: &mut dyn PointSink,
+) -> usize {
+    normalize(attributes);
     out.push_point(PointRef {
         key: KeyRef {
-            name: &name.0,
+            name,
             unit: "",
             kind: Kind::Histogram,
-            attributes: &attributes,
+            attributes,
         },
         time_unix_nano,
         value,
     });
-    Ok(1)
+    1
 }
 
-/// Reads `t`, an array of tag strings, straight into attributes that borrow from the line
-/// (unless a tag has escapes).
-fn read_tags<'a>(tags: &'a RawValue, attributes: &mut Vec<AttributeRef<'a>>) -> Result<(), Reason> {
-    struct TagsVisitor<'x, 'a>(&'x mut Vec<AttributeRef<'a>>);
-    impl<'a> Visitor<'a> for TagsVisitor<'_, 'a> {
-        type Value = Result<(), Reason>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an array of tags")
-        }
-        fn visit_seq<A: SeqAccess<'a>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while let Some(tag) = seq.next_element::<Text<'a>>()? {
-                let split = match &tag.0 {
-                    Cow::Borrowed(tag) => split_tag(tag).map(|tag| {
-                        tag.map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value)))
-                    }),
-                    Cow::Owned(tag) => split_tag(tag).map(|tag| {
-                        tag.map(|(key, value)| (Cow::Owned(key.into()), Cow::Owned(value.into())))
-                    }),
-                };
-                match split {
-                    Ok(Some(attribute)) => self.0.push(attribute),
-                    Ok(None) => {}
-                    Err(reason) => return Ok(Err(reason)),
-                }
-            }
-            Ok(Ok(()))
-        }
+/// Reads `t`'s tag strings straight into attributes that borrow from the line (unless a
+/// tag has escapes). Its value is the first broken rule; the serde error, a `t` that is
+/// not an array of strings.
+struct TagsVisitor<'x, 'a>(&'x mut AttributeList<'a>);
+
+impl<'a> Visitor<'a> for TagsVisitor<'_, 'a> {
+    type Value = Result<(), Reason>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of tags")
     }
-    // serde_json gives no length hint; a few tags is the common case.
-    attributes.reserve(4);
+    fn visit_seq<A: SeqAccess<'a>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while let Some(tag) = seq.next_element::<Text<'a>>()? {
+            let split = match &tag.0 {
+                Cow::Borrowed(tag) => split_tag(tag)
+                    .map(|tag| tag.map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value)))),
+                Cow::Owned(tag) => split_tag(tag).map(|tag| {
+                    tag.map(|(key, value)| (Cow::Owned(key.into()), Cow::Owned(value.into())))
+                }),
+            };
+            match split {
+                Ok(Some(attribute)) => self.0.push(attribute),
+                Ok(None) => {}
+                Err(reason) => return Ok(Err(reason)),
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
+/// Reads `t`, an array of tag strings, into `attributes`.
+fn read_tags<'a>(tags: &'a RawValue, attributes: &mut AttributeList<'a>) -> Result<(), Reason> {
     let mut deserializer = serde_json::Deserializer::from_str(tags.get());
     match deserializer.deserialize_seq(TagsVisitor(attributes)) {
         Ok(read) => read,
