@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The benchmark command: builds the x86_64 layer, runs the criterion throughput bench of
-# metricline-proto, then the sandbox benchmark (tests/src/bin/bench) with the layer's
-# release binary, and prints one markdown table of every number beside its DESIGN.md §9
-# budget. Arguments go to the sandbox benchmark (`scripts/bench.sh --help`).
+# The benchmark command: builds the x86_64 layer, runs the criterion benches of
+# metricline-proto (throughput, and the CPU work of an `end` flush), then the sandbox
+# benchmark (tests/src/bin/bench) with the layer's release binary, and prints one markdown
+# table of every number beside its DESIGN.md §9 budget. Arguments go to the sandbox benchmark (`scripts/bench.sh --help`).
 #   SKIP_CRITERION=1 scripts/bench.sh    only the sandbox numbers
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ out="$root/target/bench"
 mkdir -p "$out"
 criterion=()
 if [ -z "${SKIP_CRITERION:-}" ]; then
-  cargo bench --locked -p metricline-proto --bench throughput 2>&1 | tee "$out/criterion.txt" >&2
+  cargo bench --locked -p metricline-proto --bench throughput --bench flush 2>&1 | tee "$out/criterion.txt" >&2
   criterion=(--criterion "$out/criterion.txt")
 fi
 # The sandbox and sink run optimized too (without LTO, to build fast), so that their own

@@ -12,31 +12,30 @@ pub struct Measured {
     pub binary_bytes: u64,
     pub ready: Ready,
     pub runs: Vec<FlushRun>,
-    /// (benchmark id, throughput as criterion printed it), from `--criterion`.
+    /// (benchmark id, throughput or time as criterion printed it), from `--criterion`.
     pub criterion: Vec<(String, String)>,
 }
 
-/// `(id, middle thrpt estimate)` for every benchmark in criterion's terminal output.
+/// `(id, middle estimate)` for every benchmark in criterion's terminal output: its
+/// throughput when it has one, else its time.
 pub fn parse_criterion(output: &str) -> Vec<(String, String)> {
-    let mut found = Vec::new();
+    let mut found: Vec<(String, String)> = Vec::new();
     let mut last_line = "";
-    let mut id = String::new();
     for line in output.lines() {
-        if let Some((before, _)) = line.split_once("time:") {
+        if let Some((before, after)) = line.split_once("time:") {
             // Long ids sit alone on the line above their `time:` line.
             let before = before.trim();
-            id = if before.is_empty() {
+            let id = if before.is_empty() {
                 last_line.trim()
             } else {
                 before
+            };
+            if let Some(time) = middle(after) {
+                found.push((id.to_owned(), time));
             }
-            .to_owned();
         } else if let Some((_, after)) = line.split_once("thrpt:") {
-            let inner = after.trim().trim_start_matches('[').trim_end_matches(']');
-            let parts: Vec<&str> = inner.split_whitespace().collect();
-            // "[low unit mid unit high unit]": the middle one is the estimate.
-            if parts.len() == 6 && !id.is_empty() {
-                found.push((id.clone(), format!("{} {}", parts[2], parts[3])));
+            if let (Some(last), Some(thrpt)) = (found.last_mut(), middle(after)) {
+                last.1 = thrpt;
             }
         }
         if !line.trim().is_empty() {
@@ -44,6 +43,16 @@ pub fn parse_criterion(output: &str) -> Vec<(String, String)> {
         }
     }
     found
+}
+
+/// `"[low unit mid unit high unit]"` → `"mid unit"`, criterion's estimate.
+fn middle(interval: &str) -> Option<String> {
+    let inner = interval
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let parts: Vec<&str> = inner.split_whitespace().collect();
+    (parts.len() == 6).then(|| format!("{} {}", parts[2], parts[3]))
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -135,7 +144,7 @@ pub fn table(m: &Measured, p: &Params) -> String {
                 None => per_s,
             }, "—", None);
     }
-    for (id, thrpt) in &m.criterion {
+    for (id, estimate) in &m.criterion {
         let budget = if id.starts_with("parse_aggregate") {
             "≥ 2 M lines/s (mixed formats)"
         } else {
@@ -143,11 +152,11 @@ pub fn table(m: &Measured, p: &Params) -> String {
         };
         let ok = id
             .starts_with("parse_aggregate/mixed")
-            .then(|| elements_per_s(thrpt) >= 2e6);
+            .then(|| elements_per_s(estimate) >= 2e6);
         row(
             &mut t,
             &format!("criterion `{id}` (one core)"),
-            thrpt.clone(),
+            estimate.clone(),
             budget,
             ok,
         );
@@ -173,13 +182,14 @@ mod tests {
 
     #[test]
     fn reads_ids_on_their_own_line_and_inline() {
-        let out = "parse_aggregate/mixed\n                        time:   [400 µs 410 µs 420 µs]\n                        thrpt:  [2.38 Melem/s 2.43 Melem/s 2.50 Melem/s]\nencode/protobuf  time:   [1 ms 1 ms 1 ms]\n  thrpt:  [1 Kelem/s 2 Kelem/s 3 Kelem/s]\n";
+        let out = "parse_aggregate/mixed\n                        time:   [400 µs 410 µs 420 µs]\n                        thrpt:  [2.38 Melem/s 2.43 Melem/s 2.50 Melem/s]\nencode/protobuf  time:   [1 ms 1 ms 1 ms]\n  thrpt:  [1 Kelem/s 2 Kelem/s 3 Kelem/s]\nend_flush/take_all      time:   [45.7 µs 48.7 µs 51.6 µs]\n";
         let found = parse_criterion(out);
         assert_eq!(
             found[0],
             ("parse_aggregate/mixed".into(), "2.43 Melem/s".into())
         );
         assert_eq!(found[1], ("encode/protobuf".into(), "2 Kelem/s".into()));
+        assert_eq!(found[2], ("end_flush/take_all".into(), "48.7 µs".into()));
         assert_eq!(elements_per_s("2.43 Melem/s"), 2.43e6);
     }
 }
