@@ -113,21 +113,21 @@ async fn post(
     }
 }
 
-/// Waits until the sandbox is thawed and counts this delivery as in flight.
+/// Counts this delivery as in flight once the sandbox runs: at once when it is thawed,
+/// else at the next thaw, which admits every batch that fell due while frozen in the same
+/// step as it thaws, so the freeze after it waits for them however soon it comes.
 async fn enter(shared: &Shared) {
-    let mut frozen = shared.frozen.subscribe();
-    loop {
-        let entered = shared.update(|s| {
-            if s.frozen {
-                return false;
-            }
-            s.in_flight += 1;
-            true
-        });
-        if entered {
-            return;
+    let mut thaws = shared.thaws.subscribe();
+    let frozen_since = shared.update(|s| {
+        if s.frozen {
+            s.due_at_thaw += 1;
+            return Some(s.thaws);
         }
-        let _ = frozen.wait_for(|f| !*f).await;
+        s.in_flight += 1;
+        None
+    });
+    if let Some(seen) = frozen_since {
+        let _ = thaws.wait_for(|n| *n > seen).await;
     }
 }
 

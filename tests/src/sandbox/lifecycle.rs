@@ -105,10 +105,9 @@ impl Sandbox {
         runtime.into_iter().chain(live).collect()
     }
 
-    /// Stops telemetry deliveries (waiting for one in flight), then SIGSTOPs every process.
+    /// Stops telemetry deliveries (waiting for those in flight), then SIGSTOPs every process.
     pub(super) fn freeze(&self) {
         self.shared.update(|s| s.frozen = true);
-        self.shared.frozen.send_replace(true);
         self.shared
             .wait(Duration::from_secs(6), |s| s.in_flight == 0);
         for pid in self.pids() {
@@ -116,12 +115,19 @@ impl Sandbox {
         }
     }
 
+    /// SIGCONTs every process; the telemetry batches that fell due while frozen are
+    /// delivered now, as Lambda delivers its backlog once the environment runs again.
     pub(super) fn thaw(&self) {
         for pid in self.pids() {
             process::signal(pid, libc::SIGCONT);
         }
-        self.shared.update(|s| s.frozen = false);
-        self.shared.frozen.send_replace(false);
+        let thaws = self.shared.update(|s| {
+            s.frozen = false;
+            s.in_flight += std::mem::take(&mut s.due_at_thaw);
+            s.thaws += 1;
+            s.thaws
+        });
+        self.shared.thaws.send_replace(thaws);
     }
 
     /// Sends SHUTDOWN, waits for every extension to exit until `deadlineMs`, kills the rest.

@@ -139,7 +139,14 @@ pub struct State {
     pub subscribers: Vec<Subscriber>,
     pub events: Vec<Value>,
     pub frozen: bool,
+    /// Telemetry POSTs under way; a freeze waits for them.
     pub in_flight: usize,
+    /// Batches that fell due while the sandbox was frozen. A thaw moves them into
+    /// `in_flight` at once, so they are delivered before the next freeze however quickly
+    /// that comes, rather than only if a delivery task happens to run in between.
+    pub due_at_thaw: usize,
+    /// How many times the sandbox was thawed.
+    pub thaws: u64,
     pub current_request_id: String,
     /// Sandbox markers seen on the function's stdout and stderr.
     pub markers: [u64; 2],
@@ -152,8 +159,8 @@ pub struct State {
 pub struct Shared {
     state: Mutex<State>,
     pub changed: Condvar,
-    /// Mirrors `State::frozen` for the async delivery tasks.
-    pub frozen: watch::Sender<bool>,
+    /// Mirrors `State::thaws` for the async delivery tasks.
+    pub thaws: watch::Sender<u64>,
 }
 
 impl Shared {
@@ -166,6 +173,8 @@ impl Shared {
                 events: Vec::new(),
                 frozen: false,
                 in_flight: 0,
+                due_at_thaw: 0,
+                thaws: 0,
                 current_request_id: String::new(),
                 markers: [0, 0],
                 function_log: Vec::new(),
@@ -173,7 +182,7 @@ impl Shared {
                 injected_answers: Vec::new(),
             }),
             changed: Condvar::new(),
-            frozen: watch::channel(false).0,
+            thaws: watch::channel(0).0,
         }
     }
 
