@@ -99,6 +99,11 @@ impl Bucket {
         }
     }
 
+    /// Size in bytes, heap parts included.
+    pub fn bytes(&self) -> usize {
+        size_of::<Bucket>() + self.aggregate.heap_bytes()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.aggregate_latest == 0 && self.tail_len == 0
     }

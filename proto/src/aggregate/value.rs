@@ -53,6 +53,16 @@ impl Value {
         }
     }
 
+    /// Bytes this value holds on the heap (an exponential histogram's bucket counts).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::ExponentialHistogram(h) => {
+                (h.positive.counts.capacity() + h.negative.counts.capacity()) * size_of::<u64>()
+            }
+            _ => 0,
+        }
+    }
+
     /// The total of a sum, or the sum of a histogram's samples; the gauge's value.
     pub fn sum(&self) -> f64 {
         match self {
