@@ -77,6 +77,10 @@ impl Stream {
         let at = match self.buckets.binary_search_by_key(&index, |b| b.index) {
             Ok(at) => at,
             Err(at) => {
+                // Most streams hold one bucket: a first one, not the usual four.
+                if self.buckets.capacity() == 0 {
+                    self.buckets.reserve_exact(1);
+                }
                 let empty = Value::empty(kind, unit, config);
                 self.buckets.insert(at, Bucket::new(index, empty));
                 at
