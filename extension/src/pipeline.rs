@@ -2,18 +2,20 @@
 //! know about the stream (which requests have had `runtimeDone` and `report`). No I/O: the
 //! clock comes in as an argument.
 
+mod overflow_log;
 mod recent;
 mod reject_log;
 mod shared;
 
 pub use shared::Shared;
 
-use metricline_proto::aggregate::{AggregationConfig, Aggregator};
+use metricline_proto::aggregate::{AggregationConfig, Aggregator, Limits};
 use metricline_proto::lines::{self, Format, Formats, Outcome, Reason};
 use metricline_proto::platform::{Platform, PlatformConfig};
 use metricline_proto::self_metrics;
 use metricline_proto::telemetry::{Batch, Body, Record, Skip};
 use metricline_proto::Point;
+use overflow_log::OverflowLog;
 use recent::RecentIds;
 use reject_log::RejectLog;
 use tokio::time::Instant;
@@ -46,6 +48,8 @@ pub struct PipelineConfig {
     pub platform_metrics: bool,
     pub platform: PlatformConfig,
     pub aggregation: AggregationConfig,
+    /// `METRICLINE_CARDINALITY_LIMIT` and `METRICLINE_METRIC_LIMIT`.
+    pub limits: Limits,
 }
 
 /// Line outcomes of one batch, summed per (format, rejection reason) before they become
@@ -61,6 +65,8 @@ pub struct Pipeline {
     runtime_done: RecentIds,
     reports: RecentIds,
     reject_log: RejectLog,
+    overflow_log: OverflowLog,
+    cardinality_limit: usize,
 }
 
 impl Pipeline {
@@ -70,11 +76,13 @@ impl Pipeline {
             platform: config
                 .platform_metrics
                 .then(|| Platform::new(config.platform)),
-            aggregator: Aggregator::new(config.aggregation),
+            aggregator: Aggregator::with_limits(config.aggregation, config.limits),
             points: Vec::new(),
             runtime_done: RecentIds::default(),
             reports: RecentIds::default(),
             reject_log: RejectLog::default(),
+            overflow_log: OverflowLog::default(),
+            cardinality_limit: config.limits.cardinality,
         }
     }
 
@@ -85,12 +93,26 @@ impl Pipeline {
             if let Body::Function(record) = &event.body {
                 // Straight into the aggregator: a value of a known stream costs no
                 // allocation (the other points wait in `points` until the batch ends).
+                let refused = self.aggregator.refused_values();
                 let outcome = lines::parse_record_into(
                     record,
                     event.time_unix_nano,
                     self.formats,
                     &mut self.aggregator,
                 );
+                let outcome = match outcome {
+                    // A value for a metric the aggregator had no room for: the line is
+                    // rejected (values of its other, known metrics stay recorded).
+                    Outcome::Accepted { format, .. }
+                        if self.aggregator.refused_values() != refused =>
+                    {
+                        Outcome::Rejected {
+                            format,
+                            reason: Reason::TooManyMetrics,
+                        }
+                    }
+                    outcome => outcome,
+                };
                 match outcome {
                     Outcome::NotMetric => {}
                     Outcome::Accepted { format, .. } => bump(&mut lines, (format, None)),
@@ -136,6 +158,16 @@ impl Pipeline {
         }
         for point in self.points.drain(..) {
             self.aggregator.record(point);
+        }
+        for overflowed in self.aggregator.take_overflows() {
+            if self.overflow_log.allows(&overflowed.name, now.instant) {
+                crate::warn!(
+                    "metric {} has more than {} attribute sets (METRICLINE_CARDINALITY_LIMIT): \
+                     values of further sets go to its point with otel.metric.overflow=true",
+                    overflowed.name,
+                    self.cardinality_limit
+                );
+            }
         }
     }
 

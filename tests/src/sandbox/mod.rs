@@ -8,6 +8,7 @@
 //! SIGKILL when it ends, so an interrupted test leaves nothing behind): drive a sandbox from
 //! one long-lived thread, not from a pooled one such as tokio's `spawn_blocking`.
 
+pub mod cgroup;
 mod delivery;
 mod events;
 mod extensions_api;
@@ -49,6 +50,7 @@ pub struct Builder {
     telemetry_api: bool,
     function_name: String,
     python: Option<PathBuf>,
+    lambda_limits: bool,
 }
 
 /// The running sandbox; see [`Sandbox::invoke`] and [`Sandbox::shutdown`].
@@ -61,6 +63,8 @@ pub struct Sandbox {
     init_duration: Option<Duration>,
     ready: Vec<(String, Option<Duration>)>,
     down: bool,
+    /// Lambda's limits, when asked for and available; removed after the processes.
+    cgroup: Option<cgroup::Cgroup>,
     _dir: tempfile::TempDir,
 }
 
@@ -78,6 +82,7 @@ impl Sandbox {
             telemetry_api: true,
             function_name: "metricline-sandbox".into(),
             python: None,
+            lambda_limits: false,
         }
     }
 
@@ -161,6 +166,12 @@ impl Sandbox {
         self.shared.lock().injected_answers.clone()
     }
 
+    /// The cgroup holding the processes under Lambda's limits
+    /// ([`Builder::lambda_limits`]), if the machine allowed one.
+    pub fn cgroup(&self) -> Option<&cgroup::Cgroup> {
+        self.cgroup.as_ref()
+    }
+
     /// `127.0.0.1:PORT` of the APIs (the `AWS_LAMBDA_RUNTIME_API` value).
     pub fn runtime_api(&self) -> &str {
         &self.runtime_api
@@ -230,6 +241,14 @@ impl Builder {
         self.python = Some(python.as_ref().to_path_buf());
         self
     }
+    /// Runs the runtime and the extensions under Lambda's limits for `memory_mb`: one
+    /// cgroup with that memory limit and `memory_mb / 1769` of one CPU (see `cgroup.rs`).
+    /// Where the machine has no writable cgroup the sandbox runs without limits and says
+    /// so on stderr; a test that needs them checks [`cgroup::require`] first.
+    pub fn lambda_limits(mut self) -> Self {
+        self.lambda_limits = true;
+        self
+    }
     /// Starts the processes and runs the init phase; the sandbox is frozen on return.
     pub fn start(self) -> Result<Sandbox, String> {
         init::start(self)
@@ -258,12 +277,19 @@ pub fn require_python(test: &str) -> Option<PathBuf> {
     if let Some(python) = venv_python() {
         return Some(python);
     }
-    let message = format!("{test}: no Python venv at .venv; run scripts/setup-python.sh");
+    skip(&format!(
+        "{test}: no Python venv at .venv; run scripts/setup-python.sh"
+    ));
+    None
+}
+
+/// Says a test is skipped for want of something on this machine; with `CI=true` (where
+/// everything must be there) it fails the test instead.
+pub fn skip(message: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
         panic!("{message}");
     }
     eprintln!("SKIPPED {message}");
-    None
 }
 
 /// The extension binary built by `cargo build -p metricline --bin metricline`.
