@@ -30,6 +30,10 @@ pub struct Setup {
     pub env: Vec<(String, String)>,
     pub timeout: Duration,
     pub telemetry_api: bool,
+    /// Lambda Managed Instances with this many runtime workers.
+    pub managed_workers: Option<usize>,
+    /// A Telemetry schema version the sandbox refuses with 400.
+    pub refused_schema: Option<&'static str>,
 }
 
 impl Default for Setup {
@@ -41,6 +45,8 @@ impl Default for Setup {
             env: vec![("METRICLINE_FLUSH".into(), "end".into())],
             timeout: Duration::from_secs(10),
             telemetry_api: true,
+            managed_workers: None,
+            refused_schema: None,
         }
     }
 }
@@ -61,6 +67,14 @@ impl Setup {
     }
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+    pub fn managed_instances(mut self, workers: usize) -> Self {
+        self.managed_workers = Some(workers);
+        self
+    }
+    pub fn refuse_schema(mut self, version: &'static str) -> Self {
+        self.refused_schema = Some(version);
         self
     }
 }
@@ -94,6 +108,12 @@ impl Harness {
             .log_format(setup.log_format)
             .timeout(setup.timeout)
             .telemetry_api(setup.telemetry_api);
+        if let Some(workers) = setup.managed_workers {
+            builder = builder.managed_instances(workers);
+        }
+        if let Some(version) = setup.refused_schema {
+            builder = builder.refuse_schema(version);
+        }
         for (k, v) in exporter_env(&sink, setup.protocol)
             .into_iter()
             .chain(setup.env)
