@@ -7,6 +7,7 @@ use crate::flush::policy::Strategy;
 use crate::log::Level;
 use metricline_proto::aggregate::{Budget, HistogramAggregation, Limits, Temporality};
 use metricline_proto::lines::Formats;
+use std::time::Duration;
 
 /// Looks an environment variable up; tests pass a map instead of the real environment.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -23,6 +24,8 @@ pub struct Config {
     pub log_level: Level,
     pub temporality: Temporality,
     pub histograms: HistogramAggregation,
+    /// `OTEL_METRIC_EXPORT_INTERVAL`: the flush timer on Lambda Managed Instances.
+    pub export_interval: Duration,
 }
 
 impl Default for Config {
@@ -39,6 +42,7 @@ impl Default for Config {
             log_level: Level::Warn,
             temporality: Temporality::Delta,
             histograms: HistogramAggregation::Exponential,
+            export_interval: Duration::from_millis(10_000),
         }
     }
 }
@@ -51,6 +55,12 @@ pub const DEFAULT_BUFFER_BYTES: usize = 4 << 20;
 /// `OTEL_SDK_DISABLED=true` (case-insensitive): register with Lambda and idle.
 pub fn sdk_disabled(env: Env<'_>) -> bool {
     value(env, "OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// `AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances`: Lambda Managed Instances
+/// (docs/lmi.md).
+pub fn managed_instances(env: Env<'_>) -> bool {
+    value(env, "AWS_LAMBDA_INITIALIZATION_TYPE").as_deref() == Some("lambda-managed-instances")
 }
 
 /// A set value, trimmed; the OpenTelemetry spec treats an empty value as unset.
@@ -197,6 +207,19 @@ impl Config {
                 "base2_exponential_bucket_histogram, explicit_bucket_histogram",
                 d.histograms,
                 parse_histograms,
+                &mut w,
+            ),
+            export_interval: setting(
+                env,
+                "OTEL_METRIC_EXPORT_INTERVAL",
+                "a positive integer (milliseconds)",
+                d.export_interval,
+                |v| {
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|&ms| ms > 0)
+                        .map(Duration::from_millis)
+                },
                 &mut w,
             ),
         };

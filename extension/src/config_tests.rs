@@ -224,3 +224,36 @@ fn sdk_disabled_is_case_insensitive() {
     assert!(!sdk_disabled(&env("1")));
     assert!(!sdk_disabled(&|_: &str| None));
 }
+
+#[test]
+fn export_interval_is_positive_milliseconds() {
+    let var = "OTEL_METRIC_EXPORT_INTERVAL";
+    assert_eq!(read(&[]).0.export_interval, Duration::from_millis(10_000));
+    assert_eq!(
+        only(var, "250").0.export_interval,
+        Duration::from_millis(250)
+    );
+    for bad in ["0", "-5", "10s", "1.5"] {
+        let (config, warnings) = only(var, bad);
+        assert_eq!(
+            config.export_interval,
+            Duration::from_millis(10_000),
+            "{bad}"
+        );
+        assert!(
+            warnings[0].contains(var) && warnings[0].contains(bad),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn managed_instances_from_the_initialization_type() {
+    let env = |v: &'static str| {
+        move |name: &str| (name == "AWS_LAMBDA_INITIALIZATION_TYPE").then(|| v.to_string())
+    };
+    assert!(managed_instances(&env("lambda-managed-instances")));
+    assert!(!managed_instances(&env("on-demand")));
+    assert!(!managed_instances(&env("provisioned-concurrency")));
+    assert!(!managed_instances(&|_: &str| None));
+}

@@ -43,9 +43,33 @@ pub struct Registration {
 /// The Telemetry API subscription result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subscription {
-    Subscribed,
+    /// Subscribed with this schema version.
+    Subscribed(&'static str),
     /// 202: the sandbox has no Telemetry API (local emulators).
     NotSupported,
+}
+
+/// The schema asked for first: AWS documents it as backward compatible with on-demand
+/// Lambda, and Lambda Managed Instances accept no other.
+pub const SCHEMA: &str = "2025-01-29";
+/// The one retry when a sandbox answers 400 to [`SCHEMA`] (older emulators).
+pub const FALLBACK_SCHEMA: &str = "2022-12-13";
+
+/// The lifecycle events to register for. Lambda Managed Instances refuse `INVOKE` (and a
+/// refused registration fails the function's init), so there it is `SHUTDOWN` only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Events {
+    InvokeAndShutdown,
+    ShutdownOnly,
+}
+
+impl Events {
+    fn body(self) -> &'static [u8] {
+        match self {
+            Events::InvokeAndShutdown => br#"{"events":["INVOKE","SHUTDOWN"]}"#,
+            Events::ShutdownOnly => br#"{"events":["SHUTDOWN"]}"#,
+        }
+    }
 }
 
 /// An event from `/next`.
@@ -97,16 +121,14 @@ impl ExtensionsApi {
         }
     }
 
-    /// Registers for INVOKE and SHUTDOWN under `name` (the binary's file name).
-    pub async fn register(&mut self, name: &str) -> Result<Registration, ApiError> {
+    /// Registers for `events` under `name` (the binary's file name).
+    pub async fn register(&mut self, name: &str, events: Events) -> Result<Registration, ApiError> {
         let request = self
             .request(Method::POST, REGISTER)
             .header("Lambda-Extension-Name", name)
             .header("Lambda-Extension-Accept-Feature", "accountId")
             .header("Content-Type", "application/json")
-            .body(Full::new(Bytes::from_static(
-                br#"{"events":["INVOKE","SHUTDOWN"]}"#,
-            )))
+            .body(Full::new(Bytes::from_static(events.body())))
             .map_err(|e| err("register request", e))?;
         let (status, headers, body) = self.send(request).await?;
         if status != StatusCode::OK {
@@ -133,15 +155,34 @@ impl ExtensionsApi {
     }
 
     /// Subscribes to `platform` and `function` events, delivered to `port` on
-    /// `sandbox.localdomain`, at the minimum buffering so lines arrive promptly.
+    /// `sandbox.localdomain`, at the minimum buffering so lines arrive promptly: with
+    /// [`SCHEMA`], and once more with [`FALLBACK_SCHEMA`] if the sandbox answers 400.
     pub async fn subscribe_telemetry(&mut self, port: u16) -> Result<Subscription, ApiError> {
+        match self.subscribe_with(SCHEMA, port).await? {
+            Ok(subscription) => Ok(subscription),
+            Err(refusal) if refusal.0.starts_with("400") => {
+                crate::info!(
+                    "the Telemetry API refused schema {SCHEMA} ({refusal}); subscribing with {FALLBACK_SCHEMA}"
+                );
+                self.subscribe_with(FALLBACK_SCHEMA, port).await?
+            }
+            Err(refusal) => Err(refusal),
+        }
+    }
+
+    /// One subscription request; the inner `Err` is the sandbox's refusal (status first).
+    async fn subscribe_with(
+        &mut self,
+        schema: &'static str,
+        port: u16,
+    ) -> Result<Result<Subscription, ApiError>, ApiError> {
         let body = format!(
             concat!(
-                r#"{{"schemaVersion":"2022-12-13","types":["platform","function"],"#,
+                r#"{{"schemaVersion":"{}","types":["platform","function"],"#,
                 r#""buffering":{{"maxItems":1000,"maxBytes":262144,"timeoutMs":25}},"#,
                 r#""destination":{{"protocol":"HTTP","URI":"http://sandbox.localdomain:{}/"}}}}"#
             ),
-            port
+            schema, port
         );
         let request = self
             .request(Method::PUT, TELEMETRY)
@@ -149,14 +190,15 @@ impl ExtensionsApi {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| err("subscribe request", e))?;
         let (status, _, body) = self.send(request).await?;
-        match status {
-            StatusCode::OK => Ok(Subscription::Subscribed),
+        Ok(match status {
+            StatusCode::OK => Ok(Subscription::Subscribed(schema)),
             StatusCode::ACCEPTED => Ok(Subscription::NotSupported),
             _ => Err(ApiError(format!(
-                "Telemetry API subscription answered {status}: {}",
+                "{} (Telemetry API subscription with schema {schema}): {}",
+                status.as_u16(),
                 excerpt(&body)
             ))),
-        }
+        })
     }
 
     /// Blocks until the next INVOKE or SHUTDOWN (no timeout: the sandbox may stay frozen

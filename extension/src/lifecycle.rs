@@ -1,5 +1,7 @@
 //! The extension's life (DESIGN.md §2): register, read the configuration, start the
-//! Telemetry listener, subscribe, then serve `/next` events until SHUTDOWN.
+//! Telemetry listener, subscribe, then serve `/next` events until SHUTDOWN: per INVOKE on
+//! on-demand Lambda ([`active`]), on a timer on Lambda Managed Instances ([`managed`],
+//! docs/lmi.md).
 //!
 //! Our own faults (bad configuration, a listener that cannot bind, an exporter that cannot
 //! be built, a refused subscription) never fail the function: they are logged once and the
@@ -8,15 +10,18 @@
 mod active;
 mod clock;
 mod instance_id;
+mod managed;
+mod shutdown;
 
 use crate::config::{self, Config, Env};
 use crate::export::{Exporter, ExporterConfig};
-use crate::extensions_api::{ExtensionsApi, NextEvent, Subscription};
+use crate::extensions_api::{Events, ExtensionsApi, NextEvent, Subscription};
 use crate::flush::flusher::Flusher;
-use crate::flush::policy::Planner;
+use crate::flush::policy::{Planner, Strategy};
 use crate::pipeline::{Now, Pipeline, PipelineConfig, Shared};
 use crate::telemetry_listener;
 use active::Active;
+use managed::Managed;
 use metricline_proto::aggregate::AggregationConfig;
 use metricline_proto::platform::{Arch, PlatformConfig};
 use metricline_proto::resource::{self, ResourceInputs};
@@ -36,8 +41,14 @@ pub async fn run(env: Env<'_>, name: &str) {
         crate::error!("AWS_LAMBDA_RUNTIME_API is not set: not running in Lambda, exiting");
         return;
     };
+    let managed = config::managed_instances(env);
+    let events = if managed {
+        Events::ShutdownOnly
+    } else {
+        Events::InvokeAndShutdown
+    };
     let mut api = ExtensionsApi::new(&runtime_api);
-    let registration = match api.register(name).await {
+    let registration = match api.register(name, events).await {
         Ok(registration) => registration,
         Err(e) => {
             crate::error!("registration with the Extensions API failed, exiting: {e}");
@@ -107,7 +118,9 @@ pub async fn run(env: Env<'_>, name: &str) {
         tokio::spawn(telemetry_listener::serve_resolved(bound, shared.clone()));
     }
     match api.subscribe_telemetry(port).await {
-        Ok(Subscription::Subscribed) => {}
+        Ok(Subscription::Subscribed(schema)) => {
+            crate::debug!("subscribed to the Telemetry API with schema {schema}")
+        }
         Ok(Subscription::NotSupported) => {
             // Nothing would ever arrive: no data, nothing to flush.
             crate::info!("no Telemetry API in this sandbox (202); metricline stays idle");
@@ -131,9 +144,33 @@ pub async fn run(env: Env<'_>, name: &str) {
         config.buffer,
         timeout,
     );
+    if managed {
+        let interval = timer_interval(&config, env("METRICLINE_FLUSH"));
+        return Managed::new(api, shared, flusher, interval).run().await;
+    }
     Active::new(api, shared, flusher, Planner::new(config.flush))
         .run()
         .await
+}
+
+/// The export timer on Lambda Managed Instances: `continuous,<ms>` is a timer already and
+/// keeps its interval; the strategies that act at INVOKE events (which never come there)
+/// give way to `OTEL_METRIC_EXPORT_INTERVAL`, with one warning when they were asked for.
+fn timer_interval(config: &Config, flush: Option<String>) -> Duration {
+    match config.flush {
+        Strategy::Continuous(interval) => interval,
+        _ => {
+            // An invalid value was already reported by the configuration.
+            if let Some(flush) = flush.filter(|f| Strategy::parse(f).is_some()) {
+                crate::warn!(
+                    "METRICLINE_FLUSH={flush} needs INVOKE events, which Lambda Managed Instances \
+                     do not send; exporting every {} ms instead (OTEL_METRIC_EXPORT_INTERVAL)",
+                    config.export_interval.as_millis()
+                );
+            }
+            config.export_interval
+        }
+    }
 }
 
 /// Answers `/next` until SHUTDOWN, doing nothing else.

@@ -20,6 +20,10 @@ use recent::RecentIds;
 use reject_log::RejectLog;
 use tokio::time::Instant;
 
+/// Requests started and not yet reported that SHUTDOWN waits for: more than Lambda Managed
+/// Instances run at once in one environment.
+const OPEN_REQUESTS: usize = 256;
+
 /// One reading of the two clocks: `instant` for rate limits and deadlines, `unix_nano` to
 /// timestamp the extension's own metrics.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +68,8 @@ pub struct Pipeline {
     points: Vec<Point>,
     runtime_done: RecentIds,
     reports: RecentIds,
+    /// Started (`platform.start`) and not yet reported (`platform.report`).
+    open: RecentIds,
     reject_log: RejectLog,
     overflow_log: OverflowLog,
     cardinality_limit: usize,
@@ -80,6 +86,7 @@ impl Pipeline {
             points: Vec::new(),
             runtime_done: RecentIds::default(),
             reports: RecentIds::default(),
+            open: RecentIds::keeping(OPEN_REQUESTS),
             reject_log: RejectLog::default(),
             overflow_log: OverflowLog::default(),
             cardinality_limit: config.limits.cardinality,
@@ -134,7 +141,11 @@ impl Pipeline {
             }
             match &event.body {
                 Body::RuntimeDone(done) => self.runtime_done.insert(&done.request_id),
-                Body::Report(report) => self.reports.insert(&report.request_id),
+                Body::Start(start) => self.open.insert(&start.request_id),
+                Body::Report(report) => {
+                    self.reports.insert(&report.request_id);
+                    self.open.remove(&report.request_id);
+                }
                 _ => {}
             }
         }
@@ -177,6 +188,11 @@ impl Pipeline {
 
     pub fn report_seen(&self, request_id: &str) -> bool {
         self.reports.contains(request_id)
+    }
+
+    /// Whether every started request has had its `report`.
+    pub fn all_reported(&self) -> bool {
+        self.open.is_empty()
     }
 
     pub fn aggregator(&mut self) -> &mut Aggregator {

@@ -82,7 +82,7 @@ async fn registers_subscribes_and_end_flushes_before_the_next_call() {
             .subscription
             .as_ref()
             .expect("subscribed before /next");
-        assert_eq!(subscription["schemaVersion"], "2022-12-13");
+        assert_eq!(subscription["schemaVersion"], "2025-01-29");
         assert_eq!(
             subscription["types"],
             serde_json::json!(["platform", "function"])

@@ -32,6 +32,10 @@ pub struct Setup {
     pub telemetry_api: bool,
     /// Run under Lambda's limits for this memory size (a cgroup), where the machine can.
     pub lambda_limits_mb: Option<u64>,
+    /// Lambda Managed Instances with this many runtime workers.
+    pub managed_workers: Option<usize>,
+    /// A Telemetry schema version the sandbox refuses with 400.
+    pub refused_schema: Option<&'static str>,
 }
 
 impl Default for Setup {
@@ -44,6 +48,8 @@ impl Default for Setup {
             timeout: Duration::from_secs(10),
             telemetry_api: true,
             lambda_limits_mb: None,
+            managed_workers: None,
+            refused_schema: None,
         }
     }
 }
@@ -69,6 +75,14 @@ impl Setup {
     /// Lambda's memory limit and CPU share for `memory_mb` (`Builder::lambda_limits`).
     pub fn lambda_limits(mut self, memory_mb: u64) -> Self {
         self.lambda_limits_mb = Some(memory_mb);
+        self
+    }
+    pub fn managed_instances(mut self, workers: usize) -> Self {
+        self.managed_workers = Some(workers);
+        self
+    }
+    pub fn refuse_schema(mut self, version: &'static str) -> Self {
+        self.refused_schema = Some(version);
         self
     }
 }
@@ -104,6 +118,12 @@ impl Harness {
             .telemetry_api(setup.telemetry_api);
         if let Some(mb) = setup.lambda_limits_mb {
             builder = builder.memory_mb(mb).lambda_limits();
+        }
+        if let Some(workers) = setup.managed_workers {
+            builder = builder.managed_instances(workers);
+        }
+        if let Some(version) = setup.refused_schema {
+            builder = builder.refuse_schema(version);
         }
         for (k, v) in exporter_env(&sink, setup.protocol)
             .into_iter()

@@ -14,15 +14,7 @@ struct Fixture {
 
 /// The stand-in extension beside the `simple` function, writing what it saw to `out`.
 fn fake_extension(python: &Path, out: &tempfile::NamedTempFile) -> Builder {
-    Sandbox::builder()
-        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
-        .function_dir(sandbox::sample_function("simple"))
-        .python(python)
-        .env(
-            "PATH",
-            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
-        )
-        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+    sandbox::with_fake_extension(python, out.path())
 }
 
 fn start(python: &Path, format: LogFormat, timeout: Duration) -> Fixture {

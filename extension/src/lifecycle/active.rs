@@ -3,10 +3,11 @@
 
 use super::clock::deadline_instant;
 use super::next_event;
+use super::shutdown;
 use crate::extensions_api::{ExtensionsApi, NextEvent};
 use crate::flush::flusher::{Deliver, Flusher, Take};
 use crate::flush::policy::{InvokePlan, Planner};
-use crate::pipeline::Shared;
+use crate::pipeline::{Pipeline, Shared};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{sleep_until, Instant};
@@ -14,15 +15,8 @@ use tokio::time::{sleep_until, Instant};
 /// An invoke's flush must end this long before its deadline: the function's timeout
 /// covers our post-runtime time too.
 const INVOKE_MARGIN: Duration = Duration::from_millis(50);
-/// The shutdown export ends at least this long before SHUTDOWN's deadline (DESIGN.md §8).
-const SHUTDOWN_MARGIN: Duration = Duration::from_millis(100);
-/// Longest wait for the last `platform.report` at SHUTDOWN...
-const LATE_TELEMETRY: Duration = Duration::from_millis(500);
-/// ...leaving at least this much of the shutdown budget for the export.
-const KEEP_FOR_EXPORT: Duration = Duration::from_millis(300);
-/// Deadlines when Lambda sends none: the maximum function timeout, and the shutdown budget.
+/// The invoke deadline when Lambda sends none: the maximum function timeout.
 const NO_INVOKE_DEADLINE: Duration = Duration::from_secs(900);
-const NO_SHUTDOWN_DEADLINE: Duration = Duration::from_secs(2);
 
 pub struct Active<D> {
     api: ExtensionsApi,
@@ -149,16 +143,14 @@ impl<D: Deliver> Active<D> {
     }
 
     async fn on_shutdown(&mut self, deadline_ms: u64) {
-        let now = Instant::now();
-        let deadline = deadline_instant(deadline_ms, NO_SHUTDOWN_DEADLINE);
-        let left = deadline.saturating_duration_since(now);
-        if let Some(last) = &self.last_request {
-            let wait = LATE_TELEMETRY.min(left.saturating_sub(KEEP_FOR_EXPORT));
-            self.shared
-                .wait_until(now + wait, |p| p.report_seen(last))
-                .await;
-        }
-        let export_deadline = deadline.checked_sub(SHUTDOWN_MARGIN).unwrap_or(now);
-        self.flusher.flush(Take::All, export_deadline, true).await;
+        let last = self.last_request.take();
+        let reported = last.map(|last| move |p: &Pipeline| p.report_seen(&last));
+        shutdown::flush(
+            &self.shared,
+            &self.flusher,
+            shutdown::deadline(deadline_ms),
+            reported,
+        )
+        .await;
     }
 }

@@ -44,6 +44,20 @@ fn tracks_runtime_done_and_report_by_request() {
 }
 
 #[test]
+fn a_started_request_is_open_until_its_report() {
+    let mut p = pipeline(true);
+    assert!(p.all_reported());
+    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    assert!(!p.all_reported(), "r1 started and has no report yet");
+    let report = BATCH.lines().nth(4).unwrap().replace("r0", "r1");
+    p.ingest(
+        parse_batch(format!("[{report}]").as_bytes()).unwrap(),
+        Now::read(),
+    );
+    assert!(p.all_reported());
+}
+
+#[test]
 fn lines_and_platform_events_reach_the_aggregator() {
     let mut p = pipeline(true);
     p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());

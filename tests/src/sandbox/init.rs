@@ -49,6 +49,8 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
         account_id: "123456789012".into(),
         region: "us-east-1".into(),
         telemetry_api: settings.telemetry_api,
+        managed: settings.managed_workers.is_some(),
+        refused_schemas: settings.refused_schemas.clone(),
     };
     let (runtime_api, stop) = serve(shared.clone(), config);
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -75,7 +77,12 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
     };
     let init_start = Instant::now();
     let b = sandbox.settings.clone();
-    shared.update(|s| s.emit(events::init_start(&b.function_name, "init")));
+    let managed = b.managed_workers;
+    let init_event = |event| match managed {
+        Some(_) => events::managed_init(event, b.memory_mb * 1_048_576),
+        None => event,
+    };
+    shared.update(|s| s.emit(init_event(events::init_start(&b.function_name, "init"))));
     let vars = common_env(&b);
     let env = Environment {
         runtime_api: &sandbox.runtime_api,
@@ -104,21 +111,50 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
             sandbox.extension_log()
         ));
     }
-    sandbox.spawn_runtime()?;
+    if let Some(workers) = managed {
+        let refused: Vec<String> = shared
+            .lock()
+            .extensions
+            .iter()
+            .filter_map(|e| Some(format!("{}: {}", e.name, e.register_error.as_ref()?)))
+            .collect();
+        if !refused.is_empty() {
+            // Lambda fails the init when an extension's registration is refused.
+            return Err(format!(
+                "init failed: extension registration refused ({})\n{}",
+                refused.join("; "),
+                sandbox.extension_log()
+            ));
+        }
+        sandbox.spawn_workers(workers)?;
+    } else {
+        sandbox.spawn_runtime()?;
+    }
     let runtime_ready = shared.wait(INIT_LIMIT, |s| {
+        if managed.is_some() {
+            let failed = s.workers.any_exited() || s.runtime.init_error.is_some();
+            return s.workers.all_ready() || failed;
+        }
         let ran = s.runtime.waiting && s.markers.iter().all(|m| *m >= 1);
         ran || s.runtime.exit.is_some() || s.runtime.init_error.is_some()
     });
-    let status = if runtime_ready && shared.lock().runtime.waiting {
+    let ready = {
+        let s = shared.lock();
+        match managed {
+            Some(_) => s.workers.all_ready() && !s.workers.any_exited(),
+            None => s.runtime.waiting,
+        }
+    };
+    let status = if runtime_ready && ready {
         "success"
     } else {
         "error"
     };
-    shared.update(|s| s.emit(events::init_runtime_done(status, "init")));
+    shared.update(|s| s.emit(init_event(events::init_runtime_done(status, "init"))));
     let extensions_ready = shared.wait(INIT_LIMIT, |s| s.extensions_waiting());
     let init = init_start.elapsed();
     sandbox.init_duration = Some(init);
-    shared.update(|s| s.emit(events::init_report(status, "init", init)));
+    shared.update(|s| s.emit(init_event(events::init_report(status, "init", init))));
     sandbox.ready = shared
         .lock()
         .extensions

@@ -3,6 +3,10 @@
 //! runtime), platform events in Lambda's order, freeze/thaw with SIGSTOP/SIGCONT, invoke
 //! timeouts and the shutdown deadline, plus the measurements the benchmarks need.
 //!
+//! [`Builder::managed_instances`] runs it as Lambda Managed Instances instead: several
+//! runtime workers serving concurrent invocations, no freeze, no INVOKE for extensions,
+//! thin reports and no `runtimeDone` ([`Sandbox::invoke_concurrently`]).
+//!
 //! The API is blocking: the servers run on the sandbox's own tokio runtime thread. The
 //! processes are tied to the thread that starts them or restarts the runtime (they get
 //! SIGKILL when it ends, so an interrupted test leaves nothing behind): drive a sandbox from
@@ -15,11 +19,13 @@ mod extensions_api;
 mod init;
 mod invoke;
 mod lifecycle;
+mod managed;
 mod process;
 mod runtime_api;
 mod server;
 mod state;
 mod telemetry_api;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,6 +57,9 @@ pub struct Builder {
     function_name: String,
     python: Option<PathBuf>,
     lambda_limits: bool,
+    /// Lambda Managed Instances with this many runtime workers.
+    managed_workers: Option<usize>,
+    refused_schemas: Vec<String>,
 }
 
 /// The running sandbox; see [`Sandbox::invoke`] and [`Sandbox::shutdown`].
@@ -83,6 +92,8 @@ impl Sandbox {
             function_name: "metricline-sandbox".into(),
             python: None,
             lambda_limits: false,
+            managed_workers: None,
+            refused_schemas: Vec::new(),
         }
     }
 
@@ -172,6 +183,12 @@ impl Sandbox {
         self.cgroup.as_ref()
     }
 
+    /// Each Telemetry API subscription request, in order: its schema version and the
+    /// status it was answered with.
+    pub fn subscriptions(&self) -> Vec<(String, u16)> {
+        self.shared.lock().subscriptions.clone()
+    }
+
     /// `127.0.0.1:PORT` of the APIs (the `AWS_LAMBDA_RUNTIME_API` value).
     pub fn runtime_api(&self) -> &str {
         &self.runtime_api
@@ -249,6 +266,23 @@ impl Builder {
         self.lambda_limits = true;
         self
     }
+    /// Runs as Lambda Managed Instances (`AWS_LAMBDA_INITIALIZATION_TYPE=
+    /// lambda-managed-instances`) with `workers` runtime processes: registering for `INVOKE`
+    /// is refused (and fails init), only Telemetry schema 2025-01-29 is accepted, function
+    /// records are JSON with `requestId`, nothing is frozen, and each request ends with a
+    /// thin `platform.report` instead of `runtimeDone`. Invoke with
+    /// [`Sandbox::invoke_concurrently`].
+    pub fn managed_instances(mut self, workers: usize) -> Self {
+        self.managed_workers = Some(workers.max(1));
+        self.log_format = LogFormat::Json;
+        self
+    }
+    /// Answers 400 to Telemetry API subscriptions with this schema version (an older
+    /// platform), to test the fallback.
+    pub fn refuse_schema(mut self, version: impl Into<String>) -> Self {
+        self.refused_schemas.push(version.into());
+        self
+    }
     /// Starts the processes and runs the init phase; the sandbox is frozen on return.
     pub fn start(self) -> Result<Sandbox, String> {
         init::start(self)
@@ -263,6 +297,25 @@ pub fn crate_dir() -> PathBuf {
 /// A sample function folder under `tests/functions/`.
 pub fn sample_function(name: &str) -> PathBuf {
     crate_dir().join("functions").join(name)
+}
+
+/// A sandbox with the stand-in Python extension (`functions/fake_extension`), which writes
+/// what it received to `out` at SHUTDOWN, beside the `simple` function.
+pub fn with_fake_extension(python: &Path, out: &Path) -> Builder {
+    Sandbox::builder()
+        .extension(sample_function("fake_extension").join("fake-extension"))
+        .function_dir(sample_function("simple"))
+        .python(python)
+        .env(
+            "PATH",
+            python
+                .parent()
+                .expect("python in a folder")
+                .display()
+                .to_string()
+                + ":/usr/bin:/bin",
+        )
+        .env("FAKE_EXTENSION_OUT", out.display().to_string())
 }
 
 /// The workspace venv's Python (`scripts/setup-python.sh`), if it exists.
