@@ -1,5 +1,5 @@
-//! The extension's own settings (DESIGN.md §6): `METRICLINE_*`, `OTEL_SDK_DISABLED` and the
-//! aggregation-related `OTEL_*` variables. Every unparsable value yields one warning naming
+//! The extension's own settings (docs/configuration.md): `METRICLINE_*`, `OTEL_SDK_DISABLED`
+//! and the aggregation-related `OTEL_*` variables. Every unparsable value yields one warning naming
 //! the variable and the accepted values, and falls back to a safe default: a bad setting
 //! never stops the function.
 

@@ -1,4 +1,4 @@
-//! The extension's life (DESIGN.md §2): register, read the configuration, start the
+//! The extension's life (docs/architecture.md): register, read the configuration, start the
 //! Telemetry listener, subscribe, then serve `/next` events until SHUTDOWN.
 //!
 //! Our own faults (bad configuration, a listener that cannot bind, an exporter that cannot

@@ -1,6 +1,6 @@
-//! Telemetry events → points → the aggregator (DESIGN.md §1), plus what flushing needs to
-//! know about the stream (which requests have had `runtimeDone` and `report`). No I/O: the
-//! clock comes in as an argument.
+//! Telemetry events → points → the aggregator (docs/architecture.md), plus what flushing
+//! needs to know about the stream (which requests have had `runtimeDone` and `report`). No
+//! I/O: the clock comes in as an argument.
 
 mod recent;
 mod reject_log;

@@ -1,4 +1,4 @@
-//! Throughput of the hot path (DESIGN.md §9): aggregation (points/s), OTLP encoding
+//! Throughput of the hot path (docs/measurements.md): aggregation (points/s), OTLP encoding
 //! (data points/s) and parse + aggregate of monitoring lines (lines/s) per format and for
 //! a realistic mix. Budget: ≥ 2 million mixed lines/s on one core.
 //!

@@ -1,4 +1,4 @@
-//! The OTLP resource of DESIGN.md §5, built from the environment the extension sees.
+//! The OTLP resource of docs/metrics.md, built from the environment the extension sees.
 //!
 //! Precedence, highest first:
 //! - `service.name`: `OTEL_SERVICE_NAME`, then `service.name` in `OTEL_RESOURCE_ATTRIBUTES`,

@@ -1,4 +1,4 @@
-//! Backoff while the backend keeps failing (DESIGN.md §7): after a failed export, flushes
+//! Backoff while the backend keeps failing (docs/decisions.md): after a failed export, flushes
 //! only buffer until the backoff ends, so invokes do not each pay the full export timeout.
 
 use std::time::Duration;

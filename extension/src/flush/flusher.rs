@@ -1,5 +1,5 @@
 //! One flush: take data from the aggregator, encode it, hand it to the exporter before a
-//! deadline, and apply the retry-buffer rules (DESIGN.md §7) to what became of it.
+//! deadline, and apply the retry-buffer rules (docs/decisions.md) to what became of it.
 
 use super::backoff::Backoff;
 use super::dropped::DropCounts;

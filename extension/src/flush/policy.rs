@@ -1,4 +1,4 @@
-//! When to flush: the `METRICLINE_FLUSH` strategies of DESIGN.md §8 as pure decisions over
+//! When to flush: the `METRICLINE_FLUSH` strategies of docs/configuration.md as pure decisions over
 //! an injected clock, so every rule is unit-testable without a sandbox.
 
 use std::collections::VecDeque;

@@ -1,4 +1,4 @@
-//! The `/next` loop once everything is set up: one flush plan per INVOKE (DESIGN.md §8),
+//! The `/next` loop once everything is set up: one flush plan per INVOKE (docs/configuration.md),
 //! and the final flush at SHUTDOWN. No export is ever in flight across a `/next` call.
 
 use super::clock::deadline_instant;
@@ -14,7 +14,7 @@ use tokio::time::{sleep_until, Instant};
 /// An invoke's flush must end this long before its deadline: the function's timeout
 /// covers our post-runtime time too.
 const INVOKE_MARGIN: Duration = Duration::from_millis(50);
-/// The shutdown export ends at least this long before SHUTDOWN's deadline (DESIGN.md §8).
+/// The shutdown export ends at least this long before SHUTDOWN's deadline (docs/configuration.md).
 const SHUTDOWN_MARGIN: Duration = Duration::from_millis(100);
 /// Longest wait for the last `platform.report` at SHUTDOWN...
 const LATE_TELEMETRY: Duration = Duration::from_millis(500);

@@ -1,4 +1,4 @@
-//! Field rules shared by the line formats (DESIGN.md §3): epochs, instrument names and
+//! Field rules shared by the line formats (docs/metrics.md): epochs, instrument names and
 //! Datadog tags.
 
 use smallvec::{Array, SmallVec};

@@ -1,4 +1,4 @@
-//! Which line formats are parsed: `METRICLINE_FORMATS` (DESIGN.md §6).
+//! Which line formats are parsed: `METRICLINE_FORMATS` (docs/configuration.md).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! Monitoring lines (DESIGN.md §3): finds `MONITORING|`, Datadog JSON and EMF lines in a
+//! Monitoring lines (docs/metrics.md): finds `MONITORING|`, Datadog JSON and EMF lines in a
 //! `function` record and turns them into [`Point`](crate::Point)s, or rejects them with a [`Reason`].
 //!
 //! Where a line is looked for: a text record, after an optional Node.js or Python runtime
@@ -29,7 +29,7 @@ pub use emf::NAMESPACE_ATTRIBUTE;
 pub use formats::{Formats, FormatsError};
 pub use reason::Reason;
 
-/// A monitoring-line format (DESIGN.md §3).
+/// A monitoring-line format (docs/metrics.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
     /// Datadog `MONITORING|<epoch>|<value>|<type>|<name>[|#<tags>]`.

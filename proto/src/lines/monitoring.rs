@@ -1,4 +1,4 @@
-//! Datadog's `MONITORING|<epoch>|<value>|<type>|<name>[|#<tags>]` line (DESIGN.md §3).
+//! Datadog's `MONITORING|<epoch>|<value>|<type>|<name>[|#<tags>]` line (docs/metrics.md).
 
 use std::borrow::Cow;
 

@@ -1,5 +1,5 @@
 //! Datadog's JSON log metric `{"m","v","e","t"}` (written with `DD_FLUSH_TO_LOG`),
-//! a distribution, so each value is a histogram sample (DESIGN.md §3).
+//! a distribution, so each value is a histogram sample (docs/metrics.md).
 
 mod line;
 

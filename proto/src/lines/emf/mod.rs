@@ -1,4 +1,4 @@
-//! CloudWatch Embedded Metric Format documents (DESIGN.md §3): every MetricDirective ×
+//! CloudWatch Embedded Metric Format documents (docs/metrics.md): every MetricDirective ×
 //! DimensionSet yields one stream per metric, and every value is one sample.
 //!
 //! A document is all or nothing: if any directive, dimension set, metric or value breaks
