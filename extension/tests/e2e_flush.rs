@@ -24,9 +24,7 @@ fn no_export_across_next(h: &Harness) {
 
 #[test]
 fn end_exports_each_invoke_before_the_freeze() {
-    let Some(mut h) = Harness::start("flush_end", Setup::default()) else {
-        return;
-    };
+    let mut h = Harness::start("flush_end", Setup::default());
     for n in 1..=3 {
         h.sandbox.invoke("{}");
         let verdict = check_lines(&h.sink.points(), n, 1);
@@ -41,9 +39,7 @@ fn end_exports_each_invoke_before_the_freeze() {
 #[test]
 fn periodic_exports_pending_lines_during_the_next_invoke() {
     let setup = Setup::default().env("METRICLINE_FLUSH", "periodic,1");
-    let Some(mut h) = Harness::start("flush_periodic", setup) else {
-        return;
-    };
+    let mut h = Harness::start("flush_periodic", setup);
     let first = h.sandbox.invoke("{}");
     no_export_across_next(&h);
     // With `periodic` the extension calls `/next` without waiting for `runtimeDone`, so the
@@ -75,9 +71,7 @@ fn periodic_exports_pending_lines_during_the_next_invoke() {
 fn continuous_and_adaptive_deliver_everything_exactly_once() {
     for flush in ["continuous,50", "adaptive"] {
         let setup = Setup::default().env("METRICLINE_FLUSH", flush);
-        let Some(mut h) = Harness::start(flush, setup) else {
-            return;
-        };
+        let mut h = Harness::start(flush, setup);
         for _ in 0..4 {
             h.sandbox.invoke(r#"{"repeat":2}"#);
             no_export_across_next(&h);
@@ -96,9 +90,7 @@ fn continuous_and_adaptive_deliver_everything_exactly_once() {
 fn shutdown_delivers_what_is_pending_and_the_last_report() {
     // A flush interval longer than the test: everything waits for SHUTDOWN.
     let setup = Setup::default().env("METRICLINE_FLUSH", "periodic,600000");
-    let Some(mut h) = Harness::start("flush_shutdown", setup) else {
-        return;
-    };
+    let mut h = Harness::start("flush_shutdown", setup);
     for _ in 0..3 {
         h.sandbox.invoke("{}");
     }

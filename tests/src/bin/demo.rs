@@ -63,6 +63,11 @@ fn main() {
         eprintln!("no Python venv: run scripts/setup-python.sh first");
         std::process::exit(1);
     };
+    // scripts/demo.sh builds the binary and passes its path.
+    let Some(binary) = std::env::args_os().nth(1) else {
+        eprintln!("usage: demo <path of the metricline binary> (scripts/demo.sh passes it)");
+        std::process::exit(2);
+    };
     let sink = Sink::start();
     println!(
         "OTLP sink listening: gRPC {} and HTTP {}",
@@ -70,7 +75,7 @@ fn main() {
         sink.http_endpoint()
     );
     let mut builder = Sandbox::builder()
-        .extension(sandbox::extension_binary())
+        .extension(binary)
         .function_dir(sandbox::sample_function("lines"))
         .function_name("checkout-demo")
         .python(&python);
