@@ -172,5 +172,4 @@ fn excerpt(record: &Record) -> &str {
 }
 
 #[cfg(test)]
-#[path = "pipeline/tests.rs"]
 mod tests;

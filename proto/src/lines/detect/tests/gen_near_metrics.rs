@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::json_lines::{key, object, value};
+use super::gen_json::{key, object, value};
 
 /// Mostly the first of `choices` (a valid value), else another, sometimes left out,
 /// sometimes any value.

@@ -214,5 +214,4 @@ impl<D: Deliver> Flusher<D> {
 }
 
 #[cfg(test)]
-#[path = "flusher_tests.rs"]
 mod tests;

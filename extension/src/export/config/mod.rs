@@ -278,5 +278,4 @@ fn hex_digit(byte: u8) -> Option<u8> {
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;

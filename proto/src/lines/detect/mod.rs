@@ -209,10 +209,4 @@ fn outcome(format: Format, parsed: Result<usize, Reason>) -> Outcome {
 }
 
 #[cfg(test)]
-mod json_lines;
-#[cfg(test)]
-mod near_metrics;
-#[cfg(test)]
-mod one_pass_tests;
-#[cfg(test)]
 mod tests;

@@ -178,5 +178,4 @@ impl Planner {
 }
 
 #[cfg(test)]
-#[path = "policy_tests.rs"]
 mod tests;

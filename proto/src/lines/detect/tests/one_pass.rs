@@ -5,8 +5,8 @@
 
 use proptest::prelude::*;
 
-use super::json_lines::line;
-use super::near_metrics::{near_datadog, near_emf};
+use super::gen_json::line;
+use super::gen_near_metrics::{near_datadog, near_emf};
 use super::*;
 
 const EVENT: u64 = 7_000_000_000;

@@ -1,5 +1,9 @@
 //! Where lines are found, which formats are looked for, and what a rejection leaves behind.
 
+mod gen_json;
+mod gen_near_metrics;
+mod one_pass;
+
 use super::*;
 use crate::model::Kind;
 
