@@ -11,23 +11,16 @@
 //!
 //! A rejected line appends nothing: an EMF document is kept or rejected as a whole.
 
-mod datadog;
 mod detect;
-mod emf;
-mod fields;
 mod formats;
-mod json;
-mod monitoring;
-mod number;
-mod plain;
-mod prefix;
+mod readers;
 mod reason;
-mod scan;
+mod selection;
 
 pub use detect::{parse_record, parse_record_into, parse_text, parse_text_into};
-pub use emf::NAMESPACE_ATTRIBUTE;
-pub use formats::{Formats, FormatsError};
+pub use formats::emf::NAMESPACE_ATTRIBUTE;
 pub use reason::Reason;
+pub use selection::{Formats, FormatsError};
 
 /// A monitoring-line format (docs/metrics.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

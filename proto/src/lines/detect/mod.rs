@@ -7,10 +7,11 @@
 
 use serde_json::value::RawValue;
 
-use super::json::{self, Markers, Members, Text};
-use super::prefix::strip_runtime_prefix;
-use super::scan::trim;
-use super::{datadog, emf, monitoring, Format, Formats, Outcome, Reason};
+use super::formats::{datadog, emf, monitoring};
+use super::readers::json::{self, Markers, Members, Text};
+use super::readers::prefix::strip_runtime_prefix;
+use super::readers::scan::trim;
+use super::{Format, Formats, Outcome, Reason};
 use crate::model::{Point, PointSink};
 use crate::telemetry::Record;
 

@@ -5,7 +5,7 @@ use smallvec::{Array, SmallVec};
 
 use super::number::parse_f64;
 use super::scan::{split_once_byte, trim};
-use super::Reason;
+use crate::lines::Reason;
 use crate::model::AttributeRef;
 
 /// The unit an epoch is written in.

@@ -8,11 +8,11 @@ use std::borrow::Cow;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::fields::{
+use crate::lines::readers::fields::{
     epoch_nanos, is_instrument_name, normalize, split_tag, AttributeList, EpochUnit,
 };
-use super::json::{self, Markers, Text};
-use super::Reason;
+use crate::lines::readers::json::{self, Markers, Text};
+use crate::lines::Reason;
 use crate::model::{KeyRef, Kind, PointRef, PointSink};
 
 pub(crate) use line::parse_line;

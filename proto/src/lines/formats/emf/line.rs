@@ -1,4 +1,4 @@
-//! An EMF text line read in one pass of the [plain reader](crate::lines::plain): `_aws` is
+//! An EMF text line read in one pass of the [plain reader](crate::lines::readers::plain): `_aws` is
 //! read straight into its [`Metadata`] and every other member is kept as its JSON text,
 //! instead of a serde pass collecting the members and another decoding `_aws` again.
 //!
@@ -11,8 +11,8 @@
 use smallvec::{Array, SmallVec};
 
 use super::{accept, Directive, Metadata, MetricDefinition};
-use crate::lines::json::Text;
-use crate::lines::plain::Plain;
+use crate::lines::readers::json::Text;
+use crate::lines::readers::plain::Plain;
 use crate::lines::Reason;
 use crate::model::PointSink;
 
@@ -169,7 +169,7 @@ mod tests {
             );
             let (mut fast, mut general) = (Vec::<Point>::new(), Vec::<Point>::new());
             let one_pass = parse_line(&line, 1, &mut fast).expect("read in one pass");
-            let root = crate::lines::json::object(&line).unwrap();
+            let root = crate::lines::readers::json::object(&line).unwrap();
             assert_eq!(
                 one_pass,
                 super::super::parse(&root, 1, &mut general),

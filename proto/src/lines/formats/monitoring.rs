@@ -2,11 +2,11 @@
 
 use std::borrow::Cow;
 
-use super::fields::{
+use crate::lines::readers::fields::{
     epoch_nanos, finite_number, is_instrument_name, normalize, split_tag, AttributeList, EpochUnit,
 };
-use super::scan::{split_byte, trim};
-use super::Reason;
+use crate::lines::readers::scan::{split_byte, trim};
+use crate::lines::Reason;
 use crate::model::{KeyRef, Kind, PointRef, PointSink};
 
 pub(crate) const MARKER: &str = "MONITORING|";

@@ -21,9 +21,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
-use super::fields::{epoch_nanos, is_instrument_name, normalize, EpochUnit};
-use super::json::{self, Members, Text};
-use super::Reason;
+use crate::lines::readers::fields::{epoch_nanos, is_instrument_name, normalize, EpochUnit};
+use crate::lines::readers::json::{self, Members, Text};
+use crate::lines::Reason;
 use crate::model::{AttributeRef, KeyRef, Kind, PointRef, PointSink};
 use samples::{read_samples, Samples};
 

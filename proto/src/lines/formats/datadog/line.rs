@@ -1,4 +1,4 @@
-//! A Datadog JSON text line read in one pass of the [plain reader](crate::lines::plain):
+//! A Datadog JSON text line read in one pass of the [plain reader](crate::lines::readers::plain):
 //! `m`, `v`, `e` and `t` are read in place as the object is scanned, instead of a serde
 //! pass keeping them undecoded and one more pass for each.
 //!
@@ -10,8 +10,8 @@
 use std::borrow::Cow;
 
 use super::{emit, value_and_time};
-use crate::lines::fields::{split_tag, AttributeList};
-use crate::lines::plain::{unquote, Plain};
+use crate::lines::readers::fields::{split_tag, AttributeList};
+use crate::lines::readers::plain::{unquote, Plain};
 use crate::lines::{Format, Outcome};
 use crate::model::PointSink;
 

@@ -10,9 +10,9 @@ use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use smallvec::SmallVec;
 
 use super::MAX_VALUES_PER_METRIC;
-use crate::lines::json;
-use crate::lines::number::parse_f64;
-use crate::lines::plain::Plain;
+use crate::lines::readers::json;
+use crate::lines::readers::number::parse_f64;
+use crate::lines::readers::plain::Plain;
 use crate::lines::Reason;
 
 /// The values of a document's metrics; on the stack for a usual document.
