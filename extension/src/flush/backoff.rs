@@ -43,7 +43,8 @@ impl Backoff {
         wait
     }
 
-    pub fn failures(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn failures(&self) -> u32 {
         self.failures
     }
 }

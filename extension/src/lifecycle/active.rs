@@ -4,9 +4,10 @@
 use super::clock::deadline_instant;
 use super::next_event;
 use crate::extensions_api::{ExtensionsApi, NextEvent};
-use crate::flush::flusher::{Deliver, Flusher, Take};
+use crate::flush::flusher::{Attempt, Deliver, Flushed, Flusher, Take};
 use crate::flush::policy::{InvokePlan, Planner};
 use crate::pipeline::Shared;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{sleep_until, Instant};
@@ -77,15 +78,27 @@ impl<D: Deliver> Active<D> {
         match self.planner.on_invoke(now) {
             InvokePlan::End => {
                 self.wait_runtime_done(request_id, deadline).await;
-                self.planner.flushed(Instant::now());
-                self.flusher.flush(Take::All, export_deadline, false).await;
+                let flush = start_flush(
+                    &mut self.planner,
+                    &self.flusher,
+                    Instant::now(),
+                    Take::All,
+                    export_deadline,
+                    Attempt::UnlessBackingOff,
+                );
+                flush.await;
             }
             InvokePlan::Periodic { flush_now: false } => {}
             InvokePlan::Periodic { flush_now: true } => {
-                self.planner.flushed(now);
-                self.flusher
-                    .flush(Take::Until, export_deadline, false)
-                    .await;
+                let flush = start_flush(
+                    &mut self.planner,
+                    &self.flusher,
+                    now,
+                    Take::Until,
+                    export_deadline,
+                    Attempt::UnlessBackingOff,
+                );
+                flush.await;
             }
             InvokePlan::Continuous { interval } => {
                 self.continuous(request_id, deadline, export_deadline, interval)
@@ -127,10 +140,14 @@ impl<D: Deliver> Active<D> {
                     tokio::select! {
                         _ = &mut runtime_done => return,
                         _ = sleep_until(tick) => {
-                            planner.flushed(Instant::now());
-                            in_flight = Some(Box::pin(
-                                flusher.flush(Take::Until, export_deadline, false),
-                            ));
+                            in_flight = Some(Box::pin(start_flush(
+                                planner,
+                                flusher,
+                                Instant::now(),
+                                Take::Until,
+                                export_deadline,
+                                Attempt::UnlessBackingOff,
+                            )));
                         }
                     }
                 }
@@ -159,6 +176,29 @@ impl<D: Deliver> Active<D> {
                 .await;
         }
         let export_deadline = deadline.checked_sub(SHUTDOWN_MARGIN).unwrap_or(now);
-        self.flusher.flush(Take::All, export_deadline, true).await;
+        let flush = start_flush(
+            &mut self.planner,
+            &self.flusher,
+            Instant::now(),
+            Take::All,
+            export_deadline,
+            Attempt::Always,
+        );
+        flush.await;
     }
+}
+
+/// Starts a flush at `now`: the one place that both notes the start in the planner (the
+/// periodic and continuous intervals count from flush starts) and hands the work to the
+/// flusher, so the two never disagree about when the last flush began.
+fn start_flush<'a, D: Deliver>(
+    planner: &mut Planner,
+    flusher: &'a Flusher<D>,
+    now: Instant,
+    take: Take,
+    deadline: Instant,
+    attempt: Attempt,
+) -> impl Future<Output = Flushed> + 'a {
+    planner.flushed(now);
+    flusher.flush(take, deadline, attempt)
 }

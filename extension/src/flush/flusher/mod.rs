@@ -42,6 +42,15 @@ pub enum Take {
     All,
 }
 
+/// Whether a flush may talk to the backend while earlier flushes are backing off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Respect the backoff: while the backend keeps failing, only buffer.
+    UnlessBackingOff,
+    /// Try whatever the backoff says: the shutdown flush is the last chance to deliver.
+    Always,
+}
+
 /// What one flush did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Flushed {
@@ -71,6 +80,8 @@ pub struct Flusher<D> {
     buffer_points: usize,
     /// The exporter's own timeout: no flush budget exceeds it.
     timeout: Duration,
+    // `RefCell`: the `/next` loop and a flush running concurrently with the function share
+    // the flusher by reference on one thread; no borrow is held across an `.await`.
     backoff: RefCell<Backoff>,
     drops: RefCell<DropCounts>,
 }
@@ -99,12 +110,11 @@ impl<D: Deliver> Flusher<D> {
         }
     }
 
-    /// Flushes before `deadline`. While backing off, only buffers, unless `always_try`
-    /// (the shutdown flush: the last chance to deliver anything).
-    pub async fn flush(&self, take: Take, deadline: Instant, always_try: bool) -> Flushed {
+    /// Flushes before `deadline`; see [`Attempt`] for what backing off allows.
+    pub async fn flush(&self, take: Take, deadline: Instant, attempt: Attempt) -> Flushed {
         let now = Now::read();
         let deadline = deadline.min(now.instant + self.timeout);
-        let allowed = always_try || self.backoff.borrow().allows(now.instant);
+        let allowed = attempt == Attempt::Always || self.backoff.borrow().allows(now.instant);
         if !allowed || deadline.saturating_duration_since(now.instant) < MIN_BUDGET {
             self.shed();
             return Flushed::Buffered;
@@ -208,7 +218,8 @@ impl<D: Deliver> Flusher<D> {
         }
     }
 
-    pub fn backoff_failures(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn backoff_failures(&self) -> u32 {
         self.backoff.borrow().failures()
     }
 }

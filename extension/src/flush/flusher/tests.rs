@@ -136,13 +136,17 @@ async fn delivers_and_empties_the_aggregator() {
     let exporter = Scripted::default();
     let flusher = flusher(&shared, &exporter, 100);
     assert_eq!(
-        flusher.flush(Take::All, soon(), false).await,
+        flusher
+            .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+            .await,
         Flushed::Nothing
     );
     assert_eq!(exporter.calls.get(), 0);
     record(&shared, 3);
     assert_eq!(
-        flusher.flush(Take::All, soon(), false).await,
+        flusher
+            .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+            .await,
         Flushed::Delivered { points: 3 }
     );
     assert_eq!(shared.lock().aggregator().pending_points(), 0);
@@ -156,19 +160,23 @@ async fn a_failed_export_is_put_back_and_goes_with_the_next_flush() {
     let flusher = flusher(&shared, &exporter, 100);
     record(&shared, 3);
     assert_eq!(
-        flusher.flush(Take::All, soon(), false).await,
+        flusher
+            .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+            .await,
         Flushed::Failed
     );
     assert_eq!(shared.lock().aggregator().pending_points(), 3);
     // Backing off: the next flush only buffers, without calling the backend...
     assert_eq!(
-        flusher.flush(Take::All, soon(), false).await,
+        flusher
+            .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+            .await,
         Flushed::Buffered
     );
     assert_eq!(exporter.calls.get(), 1);
     // ...but the shutdown flush always tries, and delivers everything once.
     assert_eq!(
-        flusher.flush(Take::All, soon(), true).await,
+        flusher.flush(Take::All, soon(), Attempt::Always).await,
         Flushed::Delivered { points: 3 }
     );
     assert_eq!(flusher.backoff_failures(), 0);
@@ -182,10 +190,12 @@ async fn overflow_sheds_the_oldest_and_counts_them_as_buffer_full() {
     let flusher = flusher(&shared, &exporter, 2);
     record(&shared, 5);
     assert_eq!(
-        flusher.flush(Take::All, soon(), false).await,
+        flusher
+            .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+            .await,
         Flushed::Failed
     );
-    flusher.flush(Take::All, soon(), true).await;
+    flusher.flush(Take::All, soon(), Attempt::Always).await;
     let requests = exporter.requests.borrow();
     assert_eq!(dropped(&requests[1], "buffer_full"), Some(3.0));
 }
@@ -200,13 +210,13 @@ async fn drop_counts_are_never_shed_themselves() {
         exporter.outcomes.borrow_mut().push_back(failed());
         record(&shared, 5);
         assert_eq!(
-            flusher.flush(Take::All, soon(), true).await,
+            flusher.flush(Take::All, soon(), Attempt::Always).await,
             Flushed::Failed
         );
     }
     assert_eq!(shared.lock().aggregator().pending_points(), 2);
     assert_eq!(
-        flusher.flush(Take::All, soon(), true).await,
+        flusher.flush(Take::All, soon(), Attempt::Always).await,
         Flushed::Delivered { points: 2 }
     );
     // The failed attempts carried the running count too, but only delivery commits it.
@@ -216,7 +226,7 @@ async fn drop_counts_are_never_shed_themselves() {
     );
     // Once delivered, it is not sent again.
     record(&shared, 1);
-    flusher.flush(Take::All, soon(), true).await;
+    flusher.flush(Take::All, soon(), Attempt::Always).await;
     assert_eq!(dropped(&exporter.requests.borrow()[4], "buffer_full"), None);
 }
 
@@ -233,13 +243,17 @@ async fn rejected_exports_are_dropped_and_counted_without_backoff() {
     let flusher = flusher(&shared, &exporter, 100);
     record(&shared, 4);
     assert_eq!(
-        flusher.flush(Take::All, soon(), false).await,
+        flusher
+            .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+            .await,
         Flushed::Dropped { points: 4 }
     );
     assert_eq!(flusher.backoff_failures(), 0);
     // Nothing is left but the drop count, which the next flush carries.
     assert_eq!(shared.lock().aggregator().pending_points(), 0);
-    flusher.flush(Take::All, soon(), false).await;
+    flusher
+        .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+        .await;
     assert_eq!(
         dropped(&exporter.requests.borrow()[1], "rejected"),
         Some(4.0)
@@ -260,10 +274,14 @@ async fn partial_success_counts_the_rejected_points() {
     let flusher = flusher(&shared, &exporter, 100);
     record(&shared, 5);
     assert_eq!(
-        flusher.flush(Take::All, soon(), false).await,
+        flusher
+            .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+            .await,
         Flushed::Dropped { points: 2 }
     );
-    flusher.flush(Take::All, soon(), false).await;
+    flusher
+        .flush(Take::All, soon(), Attempt::UnlessBackingOff)
+        .await;
     assert_eq!(
         dropped(&exporter.requests.borrow()[1], "partial_success"),
         Some(2.0)
@@ -277,7 +295,9 @@ async fn no_time_left_means_buffering() {
     let flusher = flusher(&shared, &exporter, 100);
     record(&shared, 1);
     assert_eq!(
-        flusher.flush(Take::All, Instant::now(), false).await,
+        flusher
+            .flush(Take::All, Instant::now(), Attempt::UnlessBackingOff)
+            .await,
         Flushed::Buffered
     );
     assert_eq!(exporter.calls.get(), 0);

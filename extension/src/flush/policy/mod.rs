@@ -121,7 +121,8 @@ impl Adaptive {
         self.periodic
     }
 
-    pub fn is_periodic(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_periodic(&self) -> bool {
         self.periodic
     }
 }
@@ -141,10 +142,6 @@ impl Planner {
             adaptive: Adaptive::new(),
             last_flush: None,
         }
-    }
-
-    pub fn strategy(&self) -> Strategy {
-        self.strategy
     }
 
     /// The plan for an INVOKE received at `now`.
@@ -172,6 +169,7 @@ impl Planner {
     }
 
     /// Remembers that a flush started at `now` (the interval counts from flush starts).
+    /// Called only where flushes start (`lifecycle/active.rs`, `start_flush`).
     pub fn flushed(&mut self, now: Instant) {
         self.last_flush = Some(now);
     }
