@@ -78,27 +78,14 @@ impl<D: Deliver> Active<D> {
         match self.planner.on_invoke(now) {
             InvokePlan::End => {
                 self.wait_runtime_done(request_id, deadline).await;
-                let flush = start_flush(
-                    &mut self.planner,
-                    &self.flusher,
-                    Instant::now(),
-                    Take::All,
-                    export_deadline,
-                    Attempt::UnlessBackingOff,
-                );
-                flush.await;
+                let done = Instant::now();
+                self.flush(done, Take::All, export_deadline, Attempt::UnlessBackingOff)
+                    .await;
             }
             InvokePlan::Periodic { flush_now: false } => {}
             InvokePlan::Periodic { flush_now: true } => {
-                let flush = start_flush(
-                    &mut self.planner,
-                    &self.flusher,
-                    now,
-                    Take::Until,
-                    export_deadline,
-                    Attempt::UnlessBackingOff,
-                );
-                flush.await;
+                self.flush(now, Take::Until, export_deadline, Attempt::UnlessBackingOff)
+                    .await;
             }
             InvokePlan::Continuous { interval } => {
                 self.continuous(request_id, deadline, export_deadline, interval)
@@ -176,13 +163,19 @@ impl<D: Deliver> Active<D> {
                 .await;
         }
         let export_deadline = deadline.checked_sub(SHUTDOWN_MARGIN).unwrap_or(now);
+        self.flush(Instant::now(), Take::All, export_deadline, Attempt::Always)
+            .await;
+    }
+
+    /// Flushes at `now` and waits for it (see [`start_flush`]).
+    async fn flush(&mut self, now: Instant, take: Take, deadline: Instant, attempt: Attempt) {
         let flush = start_flush(
             &mut self.planner,
             &self.flusher,
-            Instant::now(),
-            Take::All,
-            export_deadline,
-            Attempt::Always,
+            now,
+            take,
+            deadline,
+            attempt,
         );
         flush.await;
     }
