@@ -5,6 +5,7 @@
 //!
 //! `cargo bench -p metricline-proto --bench flush`
 
+// Each bench is its own crate root: a shared file is how two of them share a module.
 #[path = "shared/cpu_time.rs"]
 mod cpu_time;
 

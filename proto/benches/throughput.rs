@@ -8,6 +8,7 @@
 //! (CI, a busy laptop) wall-clock numbers mostly measure the neighbours, while CPU time
 //! stays what one core spends, which is what the budget is about.
 
+// Each bench is its own crate root: a shared file is how two of them share a module.
 #[path = "shared/cpu_time.rs"]
 mod cpu_time;
 

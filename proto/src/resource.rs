@@ -144,6 +144,8 @@ pub fn parse_resource_attributes(raw: &str) -> Result<Vec<(String, String)>, Str
 }
 
 /// Decodes `%XX` escapes; the result must be UTF-8. `+` stays a plus (not form encoding).
+/// Strict on purpose: a malformed variable is discarded whole. The exporter's header decoder
+/// (`extension/src/export/config/`) is lenient instead; docs/architecture.md says why.
 fn percent_decode(text: &str) -> Result<String, String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -1,5 +1,7 @@
 //! The request ids of the last few `runtimeDone` or `report` events: enough for the flush
-//! loop to ask "has request X finished?", bounded whatever the stream does.
+//! loop to ask "has request X finished?", bounded whatever the stream does. The platform
+//! metrics keep per-request state in `proto/src/platform/recent.rs`, private to their rules
+//! (docs/architecture.md).
 
 use std::collections::VecDeque;
 

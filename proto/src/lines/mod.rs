@@ -10,6 +10,10 @@
 //! enabled format (`_aws`, `"m"`, `MONITORING|`).
 //!
 //! A rejected line appends nothing: an EMF document is kept or rejected as a whole.
+//!
+//! Layout: `detect/` finds the line in a record, `formats/` holds one module per format,
+//! `readers/` the field and JSON readers the formats share, `selection.rs` the set of
+//! enabled formats (`METRICLINE_FORMATS`), `reason.rs` the rejection reasons.
 
 mod detect;
 mod formats;

@@ -245,7 +245,8 @@ pub(crate) fn parse_headers(value: &str) -> (Vec<(HeaderName, HeaderValue)>, usi
 }
 
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits is kept as written, like the
-/// liberal parsers of the OpenTelemetry SDKs.
+/// liberal parsers of the OpenTelemetry SDKs. The resource's decoder (`proto/src/resource.rs`)
+/// is strict instead; docs/architecture.md says why.
 pub(crate) fn percent_decode(value: &str) -> Vec<u8> {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
