@@ -7,7 +7,7 @@
 //!   A user who writes a key means it, so detection never silently overrides it (the SDK
 //!   spec merges user-provided attributes over detected ones). This includes
 //!   `service.instance.id`: overriding it makes concurrent environments share streams, which
-//!   the README warns about.
+//!   docs/metrics.md warns about.
 
 use crate::platform::Arch;
 
