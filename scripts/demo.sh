@@ -8,4 +8,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup-python.sh
 cargo build --quiet -p metricline --bin metricline
-cargo run --quiet -p metricline-tests --bin demo -- "$@"
+binary="${CARGO_TARGET_DIR:-$root/target}/debug/metricline"
+cargo run --quiet -p metricline-tests --bin demo -- "$binary" "$@"

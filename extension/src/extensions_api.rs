@@ -1,5 +1,5 @@
 //! A small HTTP/1 client for the Lambda Extensions API and the Telemetry API subscription
-//! (DESIGN.md §2), over `AWS_LAMBDA_RUNTIME_API` (plain HTTP on the sandbox's loopback).
+//! (docs/architecture.md), over `AWS_LAMBDA_RUNTIME_API` (plain HTTP on the sandbox's loopback).
 //!
 //! Hand-written on hyper rather than the `lambda-extension` crate: that crate fails whole
 //! batches on unknown events and posts errors that fail the function.

@@ -104,10 +104,9 @@ pub fn exporter_env(sink: &Sink, protocol: Otlp) -> Vec<(String, String)> {
 }
 
 impl Harness {
-    /// Starts a sink and a sandbox; `None` (after saying why) when the Python venv is
-    /// missing outside CI.
-    pub fn start(test: &str, setup: Setup) -> Option<Harness> {
-        let python = sandbox::require_python(test)?;
+    /// Starts a sink and a sandbox running the binary cargo built for this test.
+    pub fn start(test: &str, setup: Setup) -> Harness {
+        let python = sandbox::require_python(test);
         let sink = Sink::start();
         let mut builder = Sandbox::builder()
             .extension(sandbox::extension_binary())
@@ -134,7 +133,7 @@ impl Harness {
         let sandbox = builder
             .start()
             .unwrap_or_else(|e| panic!("{test}: sandbox: {e}"));
-        Some(Harness { sink, sandbox })
+        Harness { sink, sandbox }
     }
 
     /// Panics with the extension's log when `ok` is false.

@@ -1,13 +1,14 @@
-//! The `/next` loop once everything is set up: one flush plan per INVOKE (DESIGN.md §8),
+//! The `/next` loop once everything is set up: one flush plan per INVOKE (docs/configuration.md),
 //! and the final flush at SHUTDOWN. No export is ever in flight across a `/next` call.
 
 use super::clock::deadline_instant;
 use super::next_event;
 use super::shutdown;
 use crate::extensions_api::{ExtensionsApi, NextEvent};
-use crate::flush::flusher::{Deliver, Flusher, Take};
+use crate::flush::flusher::{Attempt, Deliver, Flushed, Flusher, Take};
 use crate::flush::policy::{InvokePlan, Planner};
 use crate::pipeline::{Pipeline, Shared};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{sleep_until, Instant};
@@ -71,14 +72,13 @@ impl<D: Deliver> Active<D> {
         match self.planner.on_invoke(now) {
             InvokePlan::End => {
                 self.wait_runtime_done(request_id, deadline).await;
-                self.planner.flushed(Instant::now());
-                self.flusher.flush(Take::All, export_deadline, false).await;
+                let done = Instant::now();
+                self.flush(done, Take::All, export_deadline, Attempt::UnlessBackingOff)
+                    .await;
             }
             InvokePlan::Periodic { flush_now: false } => {}
             InvokePlan::Periodic { flush_now: true } => {
-                self.planner.flushed(now);
-                self.flusher
-                    .flush(Take::Until, export_deadline, false)
+                self.flush(now, Take::Until, export_deadline, Attempt::UnlessBackingOff)
                     .await;
             }
             InvokePlan::Continuous { interval } => {
@@ -121,10 +121,14 @@ impl<D: Deliver> Active<D> {
                     tokio::select! {
                         _ = &mut runtime_done => return,
                         _ = sleep_until(tick) => {
-                            planner.flushed(Instant::now());
-                            in_flight = Some(Box::pin(
-                                flusher.flush(Take::Until, export_deadline, false),
-                            ));
+                            in_flight = Some(Box::pin(start_flush(
+                                planner,
+                                flusher,
+                                Instant::now(),
+                                Take::Until,
+                                export_deadline,
+                                Attempt::UnlessBackingOff,
+                            )));
                         }
                     }
                 }
@@ -153,4 +157,32 @@ impl<D: Deliver> Active<D> {
         )
         .await;
     }
+
+    /// Flushes at `now` and waits for it (see [`start_flush`]).
+    async fn flush(&mut self, now: Instant, take: Take, deadline: Instant, attempt: Attempt) {
+        let flush = start_flush(
+            &mut self.planner,
+            &self.flusher,
+            now,
+            take,
+            deadline,
+            attempt,
+        );
+        flush.await;
+    }
+}
+
+/// Starts a flush at `now`: the one place that both notes the start in the planner (the
+/// periodic and continuous intervals count from flush starts) and hands the work to the
+/// flusher, so the two never disagree about when the last flush began.
+fn start_flush<'a, D: Deliver>(
+    planner: &mut Planner,
+    flusher: &'a Flusher<D>,
+    now: Instant,
+    take: Take,
+    deadline: Instant,
+    attempt: Attempt,
+) -> impl Future<Output = Flushed> + 'a {
+    planner.flushed(now);
+    flusher.flush(take, deadline, attempt)
 }

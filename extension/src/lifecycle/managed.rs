@@ -5,7 +5,7 @@
 use super::next_event;
 use super::shutdown;
 use crate::extensions_api::{ExtensionsApi, NextEvent};
-use crate::flush::flusher::{Deliver, Flusher, Take};
+use crate::flush::flusher::{Attempt, Deliver, Flusher, Take};
 use crate::pipeline::{Pipeline, Shared};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +56,7 @@ impl<D: Deliver> Managed<D> {
                             export = Some(Box::pin(self.flusher.flush(
                                 Take::Until,
                                 now + self.interval,
-                                false,
+                                Attempt::UnlessBackingOff,
                             )));
                         }
                     },

@@ -3,7 +3,7 @@
 //! before `deadlineMs`.
 
 use super::clock::deadline_instant;
-use crate::flush::flusher::{Deliver, Flusher, Take};
+use crate::flush::flusher::{Attempt, Deliver, Flusher, Take};
 use crate::pipeline::{Pipeline, Shared};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -36,5 +36,7 @@ pub async fn flush<D: Deliver>(
         shared.wait_until(now + wait, reported).await;
     }
     let export_deadline = deadline.checked_sub(SHUTDOWN_MARGIN).unwrap_or(now);
-    flusher.flush(Take::All, export_deadline, true).await;
+    flusher
+        .flush(Take::All, export_deadline, Attempt::Always)
+        .await;
 }

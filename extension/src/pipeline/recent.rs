@@ -1,7 +1,8 @@
 //! The request ids of the last few `runtimeDone` or `report` events: enough for the flush
 //! loop to ask "has request X finished?", bounded whatever the stream does. Also the
 //! requests started and not yet reported, which SHUTDOWN waits for on Lambda Managed
-//! Instances.
+//! Instances. The platform metrics keep per-request state in `proto/src/platform/recent.rs`,
+//! private to their rules (docs/architecture.md).
 
 use std::collections::VecDeque;
 

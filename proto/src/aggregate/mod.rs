@@ -1,4 +1,4 @@
-//! Per-stream aggregation into 10 s epoch-aligned buckets (DESIGN.md §5).
+//! Per-stream aggregation into 10 s epoch-aligned buckets (docs/metrics.md).
 //!
 //! Each value lands in the bucket `(k·10 s, (k+1)·10 s]` holding its own timestamp. A take
 //! closes the open bucket at the flush instant, so for every stream the exported points

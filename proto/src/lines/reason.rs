@@ -1,5 +1,5 @@
 //! Why a monitoring line was rejected: the bounded values of the `metricline.reason`
-//! attribute (DESIGN.md §4, §7).
+//! attribute (docs/metrics.md, docs/decisions.md).
 
 /// Why a monitoring line was rejected. A small closed set, so that `metricline.reason`
 /// never grows the number of self-metric streams.

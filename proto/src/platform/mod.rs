@@ -1,4 +1,4 @@
-//! Platform events → the platform metrics of DESIGN.md §4.
+//! Platform events → the platform metrics of docs/metrics.md.
 //!
 //! [`Platform`] keeps the little state that metrics spanning several events need: which
 //! requests already counted as out of memory, the `runtimeDone` duration of recent requests

@@ -2,7 +2,9 @@
 //!
 //! The platform state must not grow with the number of invokes, and the events that
 //! relate to one request (its `runtimeDone`, `report` and log lines) arrive at most one
-//! invoke apart, so remembering the last few dozen requests is plenty.
+//! invoke apart, so remembering the last few dozen requests is plenty. The extension's
+//! pipeline keeps its own list of finished requests (`extension/src/pipeline/recent.rs`)
+//! for the flush loop; docs/architecture.md says why they are two.
 
 use std::collections::VecDeque;
 

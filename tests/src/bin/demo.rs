@@ -2,7 +2,7 @@
 //! function that prints every metric line format, and the metrics the sink receives,
 //! printed as a table as they arrive. No AWS account, no collector.
 //!
-//! `demo --lmi` runs the sandbox as Lambda Managed Instances instead (docs/lmi.md): four
+//! `demo <binary> --lmi` runs the sandbox as Lambda Managed Instances instead (docs/lmi.md): four
 //! runtime workers serve requests concurrently, nothing is frozen, and metricline exports
 //! on its timer while the environment runs.
 
@@ -68,9 +68,14 @@ fn show_new_within(sink: &Sink, seen: &mut usize, title: &str, wait: Duration) {
 
 /// The sandbox with metricline and the `lines` function, exporting to `sink`; `workers`
 /// makes it Lambda Managed Instances.
-fn start(sink: &Sink, python: &std::path::Path, workers: Option<usize>) -> Sandbox {
+fn start(
+    sink: &Sink,
+    python: &std::path::Path,
+    binary: &std::ffi::OsStr,
+    workers: Option<usize>,
+) -> Sandbox {
     let mut builder = Sandbox::builder()
-        .extension(sandbox::extension_binary())
+        .extension(binary)
         .function_dir(sandbox::sample_function("lines"))
         .function_name("checkout-demo")
         .python(python);
@@ -93,10 +98,15 @@ fn start(sink: &Sink, python: &std::path::Path, workers: Option<usize>) -> Sandb
 }
 
 fn main() {
-    let lmi = std::env::args().skip(1).any(|a| a == "--lmi");
+    let lmi = std::env::args().skip(2).any(|a| a == "--lmi");
     let Some(python) = sandbox::venv_python() else {
         eprintln!("no Python venv: run scripts/setup-python.sh first");
         std::process::exit(1);
+    };
+    // scripts/demo.sh builds the binary and passes its path.
+    let Some(binary) = std::env::args_os().nth(1) else {
+        eprintln!("usage: demo <path of the metricline binary> (scripts/demo.sh passes it)");
+        std::process::exit(2);
     };
     let sink = Sink::start();
     println!(
@@ -104,7 +114,7 @@ fn main() {
         sink.grpc_endpoint(),
         sink.http_endpoint()
     );
-    let mut sandbox = start(&sink, &python, lmi.then_some(4));
+    let mut sandbox = start(&sink, &python, &binary, lmi.then_some(4));
     for (name, ready) in sandbox.ready_times() {
         println!("extension {name} ready (start → first /next) in {ready:?}");
     }

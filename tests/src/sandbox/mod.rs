@@ -324,16 +324,12 @@ pub fn venv_python() -> Option<PathBuf> {
     python.exists().then_some(python)
 }
 
-/// The venv's Python for a test that needs it. Outside CI a missing venv skips the test
-/// (returns `None` after saying so); with `CI=true` it fails the test.
-pub fn require_python(test: &str) -> Option<PathBuf> {
-    if let Some(python) = venv_python() {
-        return Some(python);
-    }
-    skip(&format!(
-        "{test}: no Python venv at .venv; run scripts/setup-python.sh"
-    ));
-    None
+/// The venv's Python for a test that needs it. Without it the test fails, naming the
+/// command that creates it: a test that silently does nothing would pass.
+pub fn require_python(test: &str) -> PathBuf {
+    venv_python().unwrap_or_else(|| {
+        panic!("{test}: no Python venv at .venv: run scripts/setup-python.sh first")
+    })
 }
 
 /// Says a test is skipped for want of something on this machine; with `CI=true` (where
@@ -345,16 +341,16 @@ pub fn skip(message: &str) {
     eprintln!("SKIPPED {message}");
 }
 
-/// The extension binary built by `cargo build -p metricline --bin metricline`.
+/// The metricline binary under test. Cargo builds it before the integration tests of the
+/// crate that owns it (`extension/tests/`) and tells them its path in
+/// `CARGO_BIN_EXE_metricline`, so a test never runs a stale or missing binary.
 pub fn extension_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    std::env::var_os("CARGO_BIN_EXE_metricline")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate_dir().join("../target"));
-    let binary = target.join("debug/metricline");
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo build -p metricline --bin metricline` first",
-        binary.display()
-    );
-    binary
+        .unwrap_or_else(|| {
+            panic!(
+                "CARGO_BIN_EXE_metricline is not set: tests that run the extension belong in \
+                 extension/tests/, where cargo builds the binary first"
+            )
+        })
 }

@@ -1,6 +1,6 @@
 //! The benchmark command (`scripts/bench.sh`): runs the layer's release binary in the local
 //! sandbox and prints a markdown table of ready time, peak RSS, post-runtime time per
-//! strategy and lines per second, each beside its DESIGN.md §9 budget.
+//! strategy and lines per second, each beside its docs/measurements.md budget.
 
 mod measure;
 mod report;
