@@ -2,7 +2,6 @@
 //! needs to know about the stream (which requests have had `runtimeDone` and `report`). No
 //! I/O: the clock comes in as an argument.
 
-mod recent;
 mod reject_log;
 mod shared;
 
@@ -10,11 +9,10 @@ pub use shared::Shared;
 
 use metricline_proto::aggregate::{AggregationConfig, Aggregator};
 use metricline_proto::lines::{self, Format, Formats, Outcome, Reason};
-use metricline_proto::platform::{Platform, PlatformConfig};
+use metricline_proto::platform::{Platform, PlatformConfig, Recent};
 use metricline_proto::self_metrics;
 use metricline_proto::telemetry::{Batch, Body, Record, Skip};
 use metricline_proto::Point;
-use recent::RecentIds;
 use reject_log::RejectLog;
 use tokio::time::Instant;
 
@@ -58,8 +56,8 @@ pub struct Pipeline {
     platform: Option<Platform>,
     aggregator: Aggregator,
     points: Vec<Point>,
-    runtime_done: RecentIds,
-    reports: RecentIds,
+    runtime_done: Recent<()>,
+    reports: Recent<()>,
     reject_log: RejectLog,
 }
 
@@ -72,8 +70,8 @@ impl Pipeline {
                 .then(|| Platform::new(config.platform)),
             aggregator: Aggregator::new(config.aggregation),
             points: Vec::new(),
-            runtime_done: RecentIds::default(),
-            reports: RecentIds::default(),
+            runtime_done: Recent::default(),
+            reports: Recent::default(),
             reject_log: RejectLog::default(),
         }
     }
@@ -111,8 +109,8 @@ impl Pipeline {
                 platform.on_event(event, &mut self.points);
             }
             match &event.body {
-                Body::RuntimeDone(done) => self.runtime_done.insert(&done.request_id),
-                Body::Report(report) => self.reports.insert(&report.request_id),
+                Body::RuntimeDone(done) => self.runtime_done.insert(&done.request_id, ()),
+                Body::Report(report) => self.reports.insert(&report.request_id, ()),
                 _ => {}
             }
         }

@@ -3,8 +3,7 @@
 //! The platform state must not grow with the number of invokes, and the events that
 //! relate to one request (its `runtimeDone`, `report` and log lines) arrive at most one
 //! invoke apart, so remembering the last few dozen requests is plenty. The extension's
-//! pipeline keeps its own list of finished requests (`extension/src/pipeline/recent.rs`)
-//! for the flush loop; docs/architecture.md says why they are two.
+//! pipeline uses the same memory for "has request X finished?".
 
 use std::collections::VecDeque;
 
@@ -12,7 +11,7 @@ use std::collections::VecDeque;
 const CAPACITY: usize = 64;
 
 #[derive(Debug)]
-pub(crate) struct Recent<V> {
+pub struct Recent<V> {
     entries: VecDeque<(String, V)>,
 }
 
@@ -26,7 +25,7 @@ impl<V> Default for Recent<V> {
 
 impl<V> Recent<V> {
     /// Remembers `value` for `request_id`, replacing an earlier value.
-    pub(crate) fn insert(&mut self, request_id: &str, value: V) {
+    pub fn insert(&mut self, request_id: &str, value: V) {
         if let Some(entry) = self.entries.iter_mut().find(|(id, _)| id == request_id) {
             entry.1 = value;
             return;
@@ -37,12 +36,12 @@ impl<V> Recent<V> {
         self.entries.push_back((request_id.to_owned(), value));
     }
 
-    pub(crate) fn contains(&self, request_id: &str) -> bool {
+    pub fn contains(&self, request_id: &str) -> bool {
         self.entries.iter().any(|(id, _)| id == request_id)
     }
 
     /// Forgets `request_id`, returning what was remembered.
-    pub(crate) fn remove(&mut self, request_id: &str) -> Option<V> {
+    pub fn remove(&mut self, request_id: &str) -> Option<V> {
         let at = self.entries.iter().position(|(id, _)| id == request_id)?;
         self.entries.remove(at).map(|(_, v)| v)
     }
