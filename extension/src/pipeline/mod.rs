@@ -3,7 +3,6 @@
 //! I/O: the clock comes in as an argument.
 
 mod overflow_log;
-mod recent;
 mod reject_log;
 mod shared;
 
@@ -11,12 +10,11 @@ pub use shared::Shared;
 
 use metricline_proto::aggregate::{AggregationConfig, Aggregator, Limits};
 use metricline_proto::lines::{self, Format, Formats, Outcome, Reason};
-use metricline_proto::platform::{Platform, PlatformConfig};
+use metricline_proto::platform::{Platform, PlatformConfig, Recent};
 use metricline_proto::self_metrics;
 use metricline_proto::telemetry::{Batch, Body, Record, Skip};
 use metricline_proto::Point;
 use overflow_log::OverflowLog;
-use recent::RecentIds;
 use reject_log::RejectLog;
 use tokio::time::Instant;
 
@@ -66,10 +64,10 @@ pub struct Pipeline {
     platform: Option<Platform>,
     aggregator: Aggregator,
     points: Vec<Point>,
-    runtime_done: RecentIds,
-    reports: RecentIds,
+    runtime_done: Recent<()>,
+    reports: Recent<()>,
     /// Started (`platform.start`) and not yet reported (`platform.report`).
-    open: RecentIds,
+    open: Recent<()>,
     reject_log: RejectLog,
     overflow_log: OverflowLog,
     cardinality_limit: usize,
@@ -84,9 +82,9 @@ impl Pipeline {
                 .then(|| Platform::new(config.platform)),
             aggregator: Aggregator::with_limits(config.aggregation, config.limits),
             points: Vec::new(),
-            runtime_done: RecentIds::default(),
-            reports: RecentIds::default(),
-            open: RecentIds::keeping(OPEN_REQUESTS),
+            runtime_done: Recent::default(),
+            reports: Recent::default(),
+            open: Recent::keeping(OPEN_REQUESTS),
             reject_log: RejectLog::default(),
             overflow_log: OverflowLog::default(),
             cardinality_limit: config.limits.cardinality,
@@ -140,10 +138,10 @@ impl Pipeline {
                 platform.on_event(event, &mut self.points);
             }
             match &event.body {
-                Body::RuntimeDone(done) => self.runtime_done.insert(&done.request_id),
-                Body::Start(start) => self.open.insert(&start.request_id),
+                Body::RuntimeDone(done) => self.runtime_done.insert(&done.request_id, ()),
+                Body::Start(start) => self.open.insert(&start.request_id, ()),
                 Body::Report(report) => {
-                    self.reports.insert(&report.request_id);
+                    self.reports.insert(&report.request_id, ());
                     self.open.remove(&report.request_id);
                 }
                 _ => {}

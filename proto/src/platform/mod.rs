@@ -14,11 +14,11 @@ mod oom;
 mod recent;
 
 pub use oom::{is_oom_log, OOM_ERROR_TYPE};
+pub use recent::Recent;
 
 use crate::model::Point;
 use crate::telemetry::{span_duration_ms, Body, Event, Report, RuntimeDone};
 use metrics::*;
-use recent::Recent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arch {
