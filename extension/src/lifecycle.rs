@@ -15,11 +15,12 @@ mod shutdown;
 
 use crate::config::{self, Config, Env};
 use crate::export::{Exporter, ExporterConfig};
-use crate::extensions_api::{Events, ExtensionsApi, NextEvent, Subscription};
+use crate::extensions_api::{Events, ExtensionsApi, NextEvent};
 use crate::flush::flusher::Flusher;
 use crate::flush::policy::{Planner, Strategy};
 use crate::pipeline::{Now, Pipeline, PipelineConfig, Shared};
 use crate::telemetry_listener;
+use crate::telemetry_subscription::Subscription;
 use active::Active;
 use managed::Managed;
 use metricline_proto::aggregate::AggregationConfig;
