@@ -1,4 +1,4 @@
-//! A small HTTP/1 client for the Lambda Extensions API (DESIGN.md §2), over
+//! A small HTTP/1 client for the Lambda Extensions API, over
 //! `AWS_LAMBDA_RUNTIME_API` (plain HTTP on the sandbox's loopback); the Telemetry API
 //! subscription uses it too ([`crate::telemetry_subscription`]).
 //!
