@@ -199,3 +199,36 @@ async fn next_event(api: &mut ExtensionsApi) -> Option<NextEvent> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(flush: Strategy) -> Config {
+        Config {
+            flush,
+            export_interval: Duration::from_millis(2500),
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn the_timer_is_the_export_interval_unless_continuous_names_its_own() {
+        let interval = Duration::from_millis(2500);
+        assert_eq!(timer_interval(&with(Strategy::Adaptive), None), interval);
+        assert_eq!(
+            timer_interval(&with(Strategy::End), Some("end".into())),
+            interval
+        );
+        let periodic = Strategy::Periodic(Duration::from_millis(100));
+        assert_eq!(
+            timer_interval(&with(periodic), Some("periodic,100".into())),
+            interval
+        );
+        let continuous = Strategy::Continuous(Duration::from_millis(250));
+        assert_eq!(
+            timer_interval(&with(continuous), Some("continuous,250".into())),
+            Duration::from_millis(250)
+        );
+    }
+}
