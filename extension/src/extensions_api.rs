@@ -1,5 +1,6 @@
-//! A small HTTP/1 client for the Lambda Extensions API and the Telemetry API subscription
-//! (docs/architecture.md), over `AWS_LAMBDA_RUNTIME_API` (plain HTTP on the sandbox's loopback).
+//! A small HTTP/1 client for the Lambda Extensions API, over
+//! `AWS_LAMBDA_RUNTIME_API` (plain HTTP on the sandbox's loopback); the Telemetry API
+//! subscription uses it too ([`crate::telemetry_subscription`]).
 //!
 //! Hand-written on hyper rather than the `lambda-extension` crate: that crate fails whole
 //! batches on unknown events and posts errors that fail the function.
@@ -15,7 +16,6 @@ use tokio::net::TcpStream;
 
 const REGISTER: &str = "/2020-01-01/extension/register";
 const NEXT: &str = "/2020-01-01/extension/event/next";
-const TELEMETRY: &str = "/2022-07-01/telemetry";
 const IDENTIFIER: &str = "Lambda-Extension-Identifier";
 
 #[derive(Debug)]
@@ -29,7 +29,7 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-fn err(what: &str, e: impl fmt::Display) -> ApiError {
+pub(crate) fn err(what: &str, e: impl fmt::Display) -> ApiError {
     ApiError(format!("{what}: {e}"))
 }
 
@@ -39,21 +39,6 @@ pub struct Registration {
     pub extension_id: String,
     pub account_id: Option<String>,
 }
-
-/// The Telemetry API subscription result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subscription {
-    /// Subscribed with this schema version.
-    Subscribed(&'static str),
-    /// 202: the sandbox has no Telemetry API (local emulators).
-    NotSupported,
-}
-
-/// The schema asked for first: AWS documents it as backward compatible with on-demand
-/// Lambda, and Lambda Managed Instances accept no other.
-pub const SCHEMA: &str = "2025-01-29";
-/// The one retry when a sandbox answers 400 to [`SCHEMA`] (older emulators).
-pub const FALLBACK_SCHEMA: &str = "2022-12-13";
 
 /// The lifecycle events to register for. Lambda Managed Instances refuse `INVOKE` (and a
 /// refused registration fails the function's init), so there it is `SHUTDOWN` only.
@@ -154,53 +139,6 @@ impl ExtensionsApi {
         })
     }
 
-    /// Subscribes to `platform` and `function` events, delivered to `port` on
-    /// `sandbox.localdomain`, at the minimum buffering so lines arrive promptly: with
-    /// [`SCHEMA`], and once more with [`FALLBACK_SCHEMA`] if the sandbox answers 400.
-    pub async fn subscribe_telemetry(&mut self, port: u16) -> Result<Subscription, ApiError> {
-        match self.subscribe_with(SCHEMA, port).await? {
-            Ok(subscription) => Ok(subscription),
-            Err(refusal) if refusal.0.starts_with("400") => {
-                crate::info!(
-                    "the Telemetry API refused schema {SCHEMA} ({refusal}); subscribing with {FALLBACK_SCHEMA}"
-                );
-                self.subscribe_with(FALLBACK_SCHEMA, port).await?
-            }
-            Err(refusal) => Err(refusal),
-        }
-    }
-
-    /// One subscription request; the inner `Err` is the sandbox's refusal (status first).
-    async fn subscribe_with(
-        &mut self,
-        schema: &'static str,
-        port: u16,
-    ) -> Result<Result<Subscription, ApiError>, ApiError> {
-        let body = format!(
-            concat!(
-                r#"{{"schemaVersion":"{}","types":["platform","function"],"#,
-                r#""buffering":{{"maxItems":1000,"maxBytes":262144,"timeoutMs":25}},"#,
-                r#""destination":{{"protocol":"HTTP","URI":"http://sandbox.localdomain:{}/"}}}}"#
-            ),
-            schema, port
-        );
-        let request = self
-            .request(Method::PUT, TELEMETRY)
-            .header("Content-Type", "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| err("subscribe request", e))?;
-        let (status, _, body) = self.send(request).await?;
-        Ok(match status {
-            StatusCode::OK => Ok(Subscription::Subscribed(schema)),
-            StatusCode::ACCEPTED => Ok(Subscription::NotSupported),
-            _ => Err(ApiError(format!(
-                "{} (Telemetry API subscription with schema {schema}): {}",
-                status.as_u16(),
-                excerpt(&body)
-            ))),
-        })
-    }
-
     /// Blocks until the next INVOKE or SHUTDOWN (no timeout: the sandbox may stay frozen
     /// for hours in between).
     pub async fn next(&mut self) -> Result<NextEvent, ApiError> {
@@ -218,7 +156,7 @@ impl ExtensionsApi {
         parse_event(&body)
     }
 
-    fn request(&self, method: Method, path: &str) -> http::request::Builder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> http::request::Builder {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
@@ -229,7 +167,7 @@ impl ExtensionsApi {
         builder
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &mut self,
         request: Request<Full<Bytes>>,
     ) -> Result<(StatusCode, http::HeaderMap, Bytes), ApiError> {
@@ -305,7 +243,7 @@ pub fn parse_event(body: &[u8]) -> Result<NextEvent, ApiError> {
     }
 }
 
-fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned()
 }
 

@@ -12,3 +12,4 @@ pub mod flush;
 pub mod lifecycle;
 pub mod pipeline;
 pub mod telemetry_listener;
+pub mod telemetry_subscription;

@@ -165,3 +165,26 @@ fn init_events_after_the_first_invoke_change_nothing() {
     assert_eq!(count(&init_last, "faas.init_duration"), 1);
     assert_eq!(total(&init_last, "faas.invocations"), 1.0);
 }
+
+#[test]
+fn schema_2025_01_29_fields_decode() {
+    use metricline_proto::telemetry::Body;
+    let event = |kind: &str, record: &str| {
+        let json =
+            format!(r#"{{"time":"2026-01-01T00:00:10.250Z","type":"{kind}","record":{record}}}"#);
+        parse_event(&json).unwrap().body
+    };
+    let Body::InitStart(init) = event("platform.initStart", LMI_INIT_START) else {
+        panic!("initStart");
+    };
+    assert_eq!(init.instance_id.as_deref(), Some("i-0abc"));
+    assert_eq!(init.instance_max_memory, Some(8589934592.0));
+    let start = r#"{"requestId":"r1","functionArn":"arn:aws:lambda:us-east-1:1:function:f","tracing":{"type":"X-Amzn-Trace-Id","value":"Root=1"},"somethingNewer":{"x":1}}"#;
+    let Body::Start(start) = event("platform.start", start) else {
+        panic!("start");
+    };
+    assert_eq!(
+        start.function_arn.as_deref(),
+        Some("arn:aws:lambda:us-east-1:1:function:f")
+    );
+}

@@ -11,6 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{sleep_until, timeout_at, Instant};
 
+/// A timer export may take as long as the exporter allows (`OTEL_EXPORTER_OTLP_TIMEOUT`,
+/// which the flusher applies), as an OpenTelemetry SDK's periodic reader's export timeout is
+/// independent of its interval: a budget tied to a short interval would cut off exports the
+/// backend had already accepted, and their data would be sent twice.
+const TIMER_EXPORT_BUDGET: Duration = Duration::from_secs(3600);
+
 pub struct Managed<D> {
     api: ExtensionsApi,
     shared: Arc<Shared>,
@@ -55,7 +61,7 @@ impl<D: Deliver> Managed<D> {
                             tick = now + self.interval;
                             export = Some(Box::pin(self.flusher.flush(
                                 Take::Until,
-                                now + self.interval,
+                                now + TIMER_EXPORT_BUDGET,
                                 Attempt::UnlessBackingOff,
                             )));
                         }

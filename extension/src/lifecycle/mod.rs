@@ -15,11 +15,12 @@ mod shutdown;
 
 use crate::config::{self, Config, Env};
 use crate::export::{Exporter, ExporterConfig};
-use crate::extensions_api::{Events, ExtensionsApi, NextEvent, Subscription};
+use crate::extensions_api::{Events, ExtensionsApi, NextEvent};
 use crate::flush::flusher::Flusher;
 use crate::flush::policy::{Planner, Strategy};
 use crate::pipeline::{Now, Pipeline, PipelineConfig, Shared};
 use crate::telemetry_listener;
+use crate::telemetry_subscription::Subscription;
 use active::Active;
 use managed::Managed;
 use metricline_proto::aggregate::AggregationConfig;
@@ -198,4 +199,37 @@ async fn next_event(api: &mut ExtensionsApi) -> Option<NextEvent> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(flush: Strategy) -> Config {
+        Config {
+            flush,
+            export_interval: Duration::from_millis(2500),
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn the_timer_is_the_export_interval_unless_continuous_names_its_own() {
+        let interval = Duration::from_millis(2500);
+        assert_eq!(timer_interval(&with(Strategy::Adaptive), None), interval);
+        assert_eq!(
+            timer_interval(&with(Strategy::End), Some("end".into())),
+            interval
+        );
+        let periodic = Strategy::Periodic(Duration::from_millis(100));
+        assert_eq!(
+            timer_interval(&with(periodic), Some("periodic,100".into())),
+            interval
+        );
+        let continuous = Strategy::Continuous(Duration::from_millis(250));
+        assert_eq!(
+            timer_interval(&with(continuous), Some("continuous,250".into())),
+            Duration::from_millis(250)
+        );
+    }
 }

@@ -12,6 +12,8 @@ use super::{cgroup, events, Builder, Sandbox};
 
 /// Lambda's limit for the whole init phase.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// Lambda Managed Instances allow the larger of 130 s and the function timeout.
+const MANAGED_INIT_LIMIT: Duration = Duration::from_secs(130);
 
 /// Starts the API server on its own runtime thread; returns its address.
 fn serve(shared: Arc<Shared>, config: ApiConfig) -> (String, tokio::sync::oneshot::Sender<()>) {
@@ -130,7 +132,11 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
     } else {
         sandbox.spawn_runtime()?;
     }
-    let runtime_ready = shared.wait(INIT_LIMIT, |s| {
+    let limit = match managed {
+        Some(_) => MANAGED_INIT_LIMIT.max(b.timeout),
+        None => INIT_LIMIT,
+    };
+    let runtime_ready = shared.wait(limit, |s| {
         if managed.is_some() {
             let failed = s.workers.any_exited() || s.runtime.init_error.is_some();
             return s.workers.all_ready() || failed;

@@ -8,7 +8,7 @@ use super::events::{self, RuntimeFacts};
 use super::invoke::{error_body, new_request_id, outcome, InvokeResult, InvokeStatus};
 use super::process::{self, Environment};
 use super::state::RuntimeInvoke;
-use super::{workers, Sandbox};
+use super::{workers, Builder, LogFormat, Sandbox};
 
 /// A request dispatched and not yet reported.
 struct Running {
@@ -18,7 +18,33 @@ struct Running {
     deadline: Instant,
 }
 
+impl Builder {
+    /// Runs as Lambda Managed Instances (`AWS_LAMBDA_INITIALIZATION_TYPE=
+    /// lambda-managed-instances`) with `workers` runtime processes: registering for `INVOKE`
+    /// is refused (and fails init), only Telemetry schema 2025-01-29 is accepted, function
+    /// records are JSON with `requestId`, nothing is frozen, and each request ends with a
+    /// thin `platform.report` instead of `runtimeDone`. Invoke with
+    /// [`Sandbox::invoke_concurrently`].
+    pub fn managed_instances(mut self, workers: usize) -> Self {
+        self.managed_workers = Some(workers.max(1));
+        self.log_format = LogFormat::Json;
+        self
+    }
+    /// Answers 400 to Telemetry API subscriptions with this schema version (an older
+    /// platform), to test the fallback.
+    pub fn refuse_schema(mut self, version: impl Into<String>) -> Self {
+        self.refused_schemas.push(version.into());
+        self
+    }
+}
+
 impl Sandbox {
+    /// Each Telemetry API subscription request, in order: its schema version and the
+    /// status it was answered with.
+    pub fn subscriptions(&self) -> Vec<(String, u16)> {
+        self.shared.lock().subscriptions.clone()
+    }
+
     /// Starts `n` runtime workers (the Python runtime's processes).
     pub(super) fn spawn_workers(&self, n: usize) -> Result<(), String> {
         let (python, dir, vars) = self.runtime_launch()?;

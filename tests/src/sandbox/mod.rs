@@ -183,12 +183,6 @@ impl Sandbox {
         self.cgroup.as_ref()
     }
 
-    /// Each Telemetry API subscription request, in order: its schema version and the
-    /// status it was answered with.
-    pub fn subscriptions(&self) -> Vec<(String, u16)> {
-        self.shared.lock().subscriptions.clone()
-    }
-
     /// `127.0.0.1:PORT` of the APIs (the `AWS_LAMBDA_RUNTIME_API` value).
     pub fn runtime_api(&self) -> &str {
         &self.runtime_api
@@ -264,23 +258,6 @@ impl Builder {
     /// so on stderr; a test that needs them checks [`cgroup::require`] first.
     pub fn lambda_limits(mut self) -> Self {
         self.lambda_limits = true;
-        self
-    }
-    /// Runs as Lambda Managed Instances (`AWS_LAMBDA_INITIALIZATION_TYPE=
-    /// lambda-managed-instances`) with `workers` runtime processes: registering for `INVOKE`
-    /// is refused (and fails init), only Telemetry schema 2025-01-29 is accepted, function
-    /// records are JSON with `requestId`, nothing is frozen, and each request ends with a
-    /// thin `platform.report` instead of `runtimeDone`. Invoke with
-    /// [`Sandbox::invoke_concurrently`].
-    pub fn managed_instances(mut self, workers: usize) -> Self {
-        self.managed_workers = Some(workers.max(1));
-        self.log_format = LogFormat::Json;
-        self
-    }
-    /// Answers 400 to Telemetry API subscriptions with this schema version (an older
-    /// platform), to test the fallback.
-    pub fn refuse_schema(mut self, version: impl Into<String>) -> Self {
-        self.refused_schemas.push(version.into());
         self
     }
     /// Starts the processes and runs the init phase; the sandbox is frozen on return.
