@@ -241,6 +241,6 @@ pub fn require(test: &str) -> bool {
     let Err(why) = available() else {
         return true;
     };
-    super::skip(&format!("{test}: no cgroup limits for the sandbox: {why}"));
+    crate::layer::missing(test, &format!("no cgroup limits for the sandbox: {why}"));
     false
 }

@@ -144,6 +144,13 @@ impl Sandbox {
             .collect()
     }
 
+    /// Name and pid of each live extension (for reading its CPU time from `/proc`).
+    pub fn extension_pids(&self) -> Vec<(String, u32)> {
+        let state = self.shared.lock();
+        let live = state.extensions.iter().filter(|e| e.alive());
+        live.map(|e| (e.name.clone(), e.pid)).collect()
+    }
+
     /// Appends an event (any JSON, valid or not) to the telemetry stream.
     pub fn inject_event(&self, event: serde_json::Value) {
         self.shared.update(|s| s.emit(event));
@@ -277,19 +284,12 @@ pub fn require_python(test: &str) -> Option<PathBuf> {
     if let Some(python) = venv_python() {
         return Some(python);
     }
-    skip(&format!(
-        "{test}: no Python venv at .venv; run scripts/setup-python.sh"
-    ));
-    None
-}
-
-/// Says a test is skipped for want of something on this machine; with `CI=true` (where
-/// everything must be there) it fails the test instead.
-pub fn skip(message: &str) {
+    let message = format!("{test}: no Python venv at .venv; run scripts/setup-python.sh");
     if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
         panic!("{message}");
     }
     eprintln!("SKIPPED {message}");
+    None
 }
 
 /// The extension binary built by `cargo build -p metricline --bin metricline`.
