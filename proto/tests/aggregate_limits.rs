@@ -280,3 +280,26 @@ fn the_retry_buffer_sheds_the_oldest_points_to_fit_its_bytes() {
         .collect();
     assert_eq!(kept, (7..=10).map(|k| T0 + k * 10 * S).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_bounded_buffer_sheds_while_recording_and_reports_it() {
+    let mut agg = aggregator(Temporality::Delta, 100, 10);
+    agg.set_buffer(Budget {
+        points: 8,
+        bytes: usize::MAX,
+    });
+    // One new bucket per value: the ninth goes past the bound, which sheds the oldest
+    // down to 7 (7/8 of it) at once instead of one per new bucket.
+    for k in 0..9 {
+        record_line(&mut agg, "orders", "a", T0 + k * 10 * S + S, 1.0);
+    }
+    assert_eq!(agg.pending_points(), 7);
+    assert_eq!(agg.take_shed(), 2);
+    assert_eq!(agg.take_shed(), 0, "reported once");
+    let export = agg.take_all(T0 + 200 * S);
+    let kept: Vec<u64> = points(&export, "orders")
+        .iter()
+        .map(|p| p.time_unix_nano)
+        .collect();
+    assert_eq!(kept, (3..=9).map(|k| T0 + k * 10 * S).collect::<Vec<_>>());
+}

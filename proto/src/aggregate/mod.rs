@@ -32,6 +32,7 @@ pub use limits::{
 };
 pub use released::CAPACITY as RELEASED_CAPACITY;
 pub use shed::Budget;
+use shed::Buffer;
 pub use value::Value;
 
 use crate::model::{KeyRef, Point, PointRef, PointSink, StreamKey};
@@ -110,6 +111,8 @@ pub struct Aggregator {
     metrics: Metrics,
     /// Delta streams let go after their export: where each ended.
     released: Released,
+    /// The retry buffer's bound and what is pending against it (`shed.rs`).
+    buffer: Buffer,
 }
 
 impl Aggregator {
@@ -124,6 +127,7 @@ impl Aggregator {
             streams: HashMap::default(),
             metrics: Metrics::new(limits),
             released: Released::default(),
+            buffer: Buffer::default(),
         }
     }
 
@@ -137,7 +141,8 @@ impl Aggregator {
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         // Look up by reference: an existing stream costs no allocation.
         if let Some(stream) = self.streams.get_mut(&key) {
-            stream.record(key.kind, &key.unit, &self.config, t, value);
+            let added = stream.record(key.kind, &key.unit, &self.config, t, value);
+            self.added(added);
             return;
         }
         let metric = MetricRef::of(&key);
@@ -155,7 +160,8 @@ impl Aggregator {
         }
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         if let Some(stream) = self.streams.get_mut(&key) {
-            stream.record(key.kind, key.unit, &self.config, t, value);
+            let added = stream.record(key.kind, key.unit, &self.config, t, value);
+            self.added(added);
             return Recorded::Stream;
         }
         let metric = MetricRef {
@@ -189,15 +195,17 @@ impl Aggregator {
                     attributes: &OVERFLOW_SET,
                 };
                 if let Some(stream) = self.streams.get_mut(&overflow) {
-                    stream.record(metric.kind, metric.unit, &self.config, t, value);
+                    let added = stream.record(metric.kind, metric.unit, &self.config, t, value);
+                    self.added(added);
                     return Recorded::Overflow;
                 }
                 (overflow.to_stream_key(), Recorded::Overflow)
             }
         };
         let mut stream = self.new_stream(&key);
-        stream.record(key.kind, &key.unit, &self.config, t, value);
+        let added = stream.record(key.kind, &key.unit, &self.config, t, value);
         self.streams.insert(key, stream);
+        self.added(added);
         recorded
     }
 
@@ -275,6 +283,7 @@ impl Aggregator {
         });
         shrink_table(&mut self.streams);
         self.metrics.shrink();
+        self.recount();
         export
     }
 
@@ -295,5 +304,6 @@ impl Aggregator {
                 }
             }
         }
+        self.recount();
     }
 }

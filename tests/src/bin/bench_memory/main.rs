@@ -13,10 +13,12 @@ use metricline_tests::layer;
 use metricline_tests::sandbox::{self, cgroup};
 use workloads::{Measured, Workload};
 
-const USAGE: &str = "bench_memory [--binary PATH | --zip PATH] [--memory-mb MB] [--only abcd]
+const USAGE: &str =
+    "bench_memory [--binary PATH | --zip PATH] [--memory-mb MB] [--only abcd] [--env K=V]...
   --binary     an extension binary (default: dist/metricline-x86_64.zip, unpacked)
   --memory-mb  Lambda's limits for this memory size (default 128; 0: no limits)
-  --only       which workloads, by letter (default abcd)";
+  --only       which workloads, by letter (default abcd)
+  --env        a setting of the extension instead of its default (repeatable)";
 
 const BUDGET_KB: u64 = 16 * 1024;
 
@@ -25,6 +27,7 @@ struct Args {
     zip: PathBuf,
     memory_mb: u64,
     only: String,
+    env: Vec<(String, String)>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -33,6 +36,7 @@ fn parse_args() -> Result<Args, String> {
         zip: layer::dist_dir().join("metricline-x86_64.zip"),
         memory_mb: 128,
         only: "abcd".into(),
+        env: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -47,6 +51,12 @@ fn parse_args() -> Result<Args, String> {
             "--zip" => args.zip = value.into(),
             "--memory-mb" => args.memory_mb = value.parse().map_err(|e| format!("{flag}: {e}"))?,
             "--only" => args.only = value,
+            "--env" => {
+                let (k, v) = value
+                    .split_once('=')
+                    .ok_or(format!("{flag} {value}: not K=V"))?;
+                args.env.push((k.to_owned(), v.to_owned()));
+            }
             _ => return Err(format!("unknown option {flag}\n{USAGE}")),
         }
     }
@@ -103,6 +113,11 @@ fn run() -> Result<String, String> {
         ),
         (Some(_), Err(why)) => format!("no limits ({why})"),
     };
+    let settings: Vec<String> = args.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let limits = match settings.is_empty() {
+        true => format!("{limits}; default settings"),
+        false => format!("{limits}; {}", settings.join(" ")),
+    };
     eprintln!("bench_memory: {} under {limits}", binary.display());
     let mut rows = Vec::new();
     for workload in Workload::ALL {
@@ -114,7 +129,9 @@ fn run() -> Result<String, String> {
             workload.letter(),
             workload.describe()
         );
-        rows.push(workloads::run(workload, &binary, &python, memory_mb)?);
+        rows.push(workloads::run(
+            workload, &binary, &python, memory_mb, &args.env,
+        )?);
     }
     Ok(table(&rows, &limits))
 }

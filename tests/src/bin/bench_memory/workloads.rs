@@ -105,10 +105,12 @@ pub fn run(
     binary: &Path,
     python: &Path,
     memory_mb: Option<u64>,
+    settings: &[(String, String)],
 ) -> Result<Measured, String> {
     let sink = Sink::start();
     let (function, _) = workload.payload(1);
-    let env = [("METRICLINE_LOG", "warn")];
+    let mut env = vec![("METRICLINE_LOG", "warn")];
+    env.extend(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let mut builder = layer::sandbox_builder(binary, function, python, &sink, &env)
         .timeout(Duration::from_secs(60));
     if let Some(mb) = memory_mb {
@@ -116,7 +118,8 @@ pub fn run(
     }
     let mut sandbox = builder.start()?;
     if workload == Workload::Outage {
-        sink.fail_next(usize::MAX / 2, Fault::Unavailable);
+        // More failures than the outage has exports (the extension backs off).
+        sink.fail_next(100_000, Fault::Unavailable);
     }
     let started = Instant::now();
     let mut post_runtime = Vec::new();
@@ -163,14 +166,12 @@ pub fn run(
 /// What reached the sink, against what the function printed.
 fn accounted(workload: Workload, sink: &Sink) -> String {
     let points = sink.points();
+    // `+ 0.0`: an empty sum is -0.0.
     let lines = |outcome: &str| {
-        total(
-            &points,
-            "metricline.lines",
-            &[("metricline.outcome", outcome)],
-        )
+        let outcome = [("metricline.outcome", outcome)];
+        total(&points, "metricline.lines", &outcome) + 0.0
     };
-    let dropped = total(&points, "metricline.points.dropped", &[]);
+    let dropped = total(&points, "metricline.points.dropped", &[]) + 0.0;
     match workload {
         Workload::Sets => {
             let printed: f64 = (0..2000u64).map(|i| (1 + i % 7) as f64).sum::<f64>() * 100.0;
