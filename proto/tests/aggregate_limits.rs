@@ -262,7 +262,9 @@ fn a_put_back_export_is_never_refused_by_the_limits() {
 /// What is left of `orders` is its buckets `buckets` (bucket k ends at T0 + k·10 s).
 fn assert_kept_buckets(agg: &mut Aggregator, buckets: std::ops::RangeInclusive<u64>) {
     let export = agg.take_all(T0 + 200 * S);
-    let ends = points(&export, "orders").into_iter().map(|p| p.time_unix_nano);
+    let ends = points(&export, "orders")
+        .into_iter()
+        .map(|p| p.time_unix_nano);
     let want: Vec<u64> = buckets.map(|k| T0 + k * 10 * S).collect();
     assert_eq!(ends.collect::<Vec<_>>(), want);
 }

@@ -36,8 +36,9 @@ use shed::Buffer;
 pub use value::Value;
 
 use crate::model::{KeyRef, Point, PointRef, PointSink, StreamKey};
+use hash::shrink_table;
 use hash::StreamHashBuilder;
-use limits::{is_overflow_set, shrink_table, Admit, MetricRef, Metrics, OVERFLOW_SET};
+use limits::{is_overflow_set, Admit, MetricRef, Metrics, OVERFLOW_SET};
 use released::Released;
 use std::hash::BuildHasher;
 use stream::Stream;
@@ -222,26 +223,9 @@ impl Aggregator {
         })
     }
 
-    /// Values refused because too many metrics were held (ever; the caller takes
-    /// differences to count them per line).
-    pub fn refused_values(&self) -> u64 {
-        self.metrics.refused()
-    }
-
-    /// Metrics whose values went into their overflow point since the last call, with how
-    /// many values did, so the caller can warn (proto reads no clock to rate-limit).
-    pub fn take_overflows(&mut self) -> Vec<Overflowed> {
-        self.metrics.take_overflowed()
-    }
-
     /// Streams held now, overflow streams included.
     pub fn stream_count(&self) -> usize {
         self.streams.len()
-    }
-
-    /// Metrics fed by the sources held now.
-    pub fn metric_count(&self) -> usize {
-        self.metrics.source_metrics()
     }
 
     /// Takes every value with a timestamp at or before `t_unix_nano`, closing open buckets
