@@ -5,9 +5,10 @@
 //! cover contiguous, non-overlapping `(start, end]` intervals with `start < end`: the first
 //! starts at its bucket's start, each later one at the previous one's end. A value stamped
 //! at or before what its stream already exported goes into the next interval. Every
-//! accepted value is exported exactly once, or counted by [`Aggregator::shed_oldest`].
-//! What it holds is bounded: see `limits.rs` (attribute sets and metrics), `released.rs`
-//! (what is kept of exported delta streams) and `shed.rs` (the retry buffer).
+//! accepted value is exported exactly once (in its own stream or its metric's overflow
+//! point), or counted as shed by the retry buffer's bounds. What the aggregator holds is
+//! bounded: `limits.rs` (attribute sets and metrics), `released.rs` (what is kept of
+//! exported delta streams) and `shed.rs` (the retry buffer); docs/limits.md.
 
 mod bucket;
 mod explicit;
