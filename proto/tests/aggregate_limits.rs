@@ -259,6 +259,16 @@ fn a_put_back_export_is_never_refused_by_the_limits() {
     assert_eq!(points(&export, "other").len(), 1);
 }
 
+/// What is left of `orders` is its buckets `buckets` (bucket k ends at T0 + k·10 s).
+fn assert_kept_buckets(agg: &mut Aggregator, buckets: std::ops::RangeInclusive<u64>) {
+    let export = agg.take_all(T0 + 200 * S);
+    let ends = points(&export, "orders")
+        .into_iter()
+        .map(|p| p.time_unix_nano);
+    let want: Vec<u64> = buckets.map(|k| T0 + k * 10 * S).collect();
+    assert_eq!(ends.collect::<Vec<_>>(), want);
+}
+
 #[test]
 fn the_retry_buffer_sheds_the_oldest_points_to_fit_its_bytes() {
     let mut agg = aggregator(Temporality::Delta, 100, 10);
@@ -273,10 +283,23 @@ fn the_retry_buffer_sheds_the_oldest_points_to_fit_its_bytes() {
     };
     assert_eq!(agg.shed_to(budget), 6);
     assert!(agg.pending_bytes() <= 4 * one);
-    let export = agg.take_all(T0 + 200 * S);
-    let kept: Vec<u64> = points(&export, "orders")
-        .iter()
-        .map(|p| p.time_unix_nano)
-        .collect();
-    assert_eq!(kept, (7..=10).map(|k| T0 + k * 10 * S).collect::<Vec<_>>());
+    assert_kept_buckets(&mut agg, 7..=10);
+}
+
+#[test]
+fn a_bounded_buffer_sheds_while_recording_and_reports_it() {
+    let mut agg = aggregator(Temporality::Delta, 100, 10);
+    agg.set_buffer(Budget {
+        points: 8,
+        bytes: usize::MAX,
+    });
+    // One new bucket per value: the ninth goes past the bound, which sheds the oldest
+    // down to 7 (7/8 of it) at once instead of one per new bucket.
+    for k in 0..9 {
+        record_line(&mut agg, "orders", "a", T0 + k * 10 * S + S, 1.0);
+    }
+    assert_eq!(agg.pending_points(), 7);
+    assert_eq!(agg.take_shed(), 2);
+    assert_eq!(agg.take_shed(), 0, "reported once");
+    assert_kept_buckets(&mut agg, 3..=9);
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::harness::{exporter_env, Otlp};
-use crate::sandbox::{self, Sandbox};
+use crate::sandbox::{self, Builder, Sandbox};
 use crate::sink::Sink;
 
 /// A Lambda architecture the layer is built for.
@@ -171,6 +171,17 @@ pub fn start_sandbox(
     sink: &Sink,
     env: &[(&str, &str)],
 ) -> Result<Sandbox, String> {
+    sandbox_builder(extension, function, python, sink, env).start()
+}
+
+/// What [`start_sandbox`] starts, for a caller with more settings (Lambda's limits).
+pub fn sandbox_builder(
+    extension: &Path,
+    function: &str,
+    python: &Path,
+    sink: &Sink,
+    env: &[(&str, &str)],
+) -> Builder {
     let mut builder = Sandbox::builder()
         .extension_named(extension, "metricline")
         .function_dir(sandbox::sample_function(function))
@@ -182,5 +193,5 @@ pub fn start_sandbox(
     {
         builder = builder.env(k, v);
     }
-    builder.start()
+    builder
 }

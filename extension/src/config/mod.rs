@@ -50,7 +50,7 @@ impl Default for Config {
 /// What the retry buffer's data points may take by default: with the streams, the
 /// encoder's buffers and the process itself this keeps the extension within 16 MB of
 /// peak RSS through a long outage (docs/limits.md).
-pub const DEFAULT_BUFFER_BYTES: usize = 4 << 20;
+pub const DEFAULT_BUFFER_BYTES: usize = 2 << 20;
 
 /// `OTEL_SDK_DISABLED=true` (case-insensitive): register with Lambda and idle.
 pub fn sdk_disabled(env: Env<'_>) -> bool {

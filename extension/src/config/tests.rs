@@ -22,7 +22,7 @@ fn defaults_when_nothing_is_set() {
     assert_eq!(config, Config::default());
     assert_eq!(config.flush, Strategy::Adaptive);
     assert_eq!(config.buffer.points, 100_000);
-    assert_eq!(config.buffer.bytes, 4 * 1024 * 1024);
+    assert_eq!(config.buffer.bytes, 2 * 1024 * 1024);
     assert_eq!(
         (config.limits.cardinality, config.limits.metrics),
         (2000, 1000)

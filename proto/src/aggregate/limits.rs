@@ -10,7 +10,7 @@ use hashbrown::{Equivalent, HashMap};
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 
-use super::hash::StreamHashBuilder;
+use super::hash::{shrink_table, StreamHashBuilder};
 use crate::model::{AttributeRef, Kind, StreamKey};
 
 /// The OpenTelemetry SDK's default cardinality limit.
@@ -274,9 +274,21 @@ impl Metrics {
     }
 }
 
-/// Shrinks a hash table that holds under a quarter of its capacity, keeping room to grow.
-pub(super) fn shrink_table<K: Hash + Eq, V>(table: &mut HashMap<K, V, StreamHashBuilder>) {
-    if table.capacity() > 64 && table.len() < table.capacity() / 4 {
-        table.shrink_to(table.len() * 2);
+impl super::Aggregator {
+    /// Values refused because too many metrics were held (ever; the caller takes
+    /// differences to count them per line).
+    pub fn refused_values(&self) -> u64 {
+        self.metrics.refused()
+    }
+
+    /// Metrics whose values went into their overflow point since the last call, with how
+    /// many values did, so the caller can warn (proto reads no clock to rate-limit).
+    pub fn take_overflows(&mut self) -> Vec<Overflowed> {
+        self.metrics.take_overflowed()
+    }
+
+    /// Metrics fed by the sources held now.
+    pub fn metric_count(&self) -> usize {
+        self.metrics.source_metrics()
     }
 }

@@ -5,9 +5,10 @@
 //! cover contiguous, non-overlapping `(start, end]` intervals with `start < end`: the first
 //! starts at its bucket's start, each later one at the previous one's end. A value stamped
 //! at or before what its stream already exported goes into the next interval. Every
-//! accepted value is exported exactly once, or counted by [`Aggregator::shed_oldest`].
-//! What it holds is bounded: see `limits.rs` (attribute sets and metrics), `released.rs`
-//! (what is kept of exported delta streams) and `shed.rs` (the retry buffer).
+//! accepted value is exported exactly once (in its own stream or its metric's overflow
+//! point), or counted as shed by the retry buffer's bounds. What the aggregator holds is
+//! bounded: `limits.rs` (attribute sets and metrics), `released.rs` (what is kept of
+//! exported delta streams) and `shed.rs` (the retry buffer); docs/limits.md.
 
 mod bucket;
 mod explicit;
@@ -32,11 +33,13 @@ pub use limits::{
 };
 pub use released::CAPACITY as RELEASED_CAPACITY;
 pub use shed::Budget;
+use shed::Buffer;
 pub use value::Value;
 
 use crate::model::{KeyRef, Point, PointRef, PointSink, StreamKey};
+use hash::shrink_table;
 use hash::StreamHashBuilder;
-use limits::{is_overflow_set, shrink_table, Admit, MetricRef, Metrics, OVERFLOW_SET};
+use limits::{is_overflow_set, Admit, MetricRef, Metrics, OVERFLOW_SET};
 use released::Released;
 use std::hash::BuildHasher;
 use stream::Stream;
@@ -110,6 +113,8 @@ pub struct Aggregator {
     metrics: Metrics,
     /// Delta streams let go after their export: where each ended.
     released: Released,
+    /// The retry buffer's bound and what is pending against it (`shed.rs`).
+    buffer: Buffer,
 }
 
 impl Aggregator {
@@ -124,6 +129,7 @@ impl Aggregator {
             streams: HashMap::default(),
             metrics: Metrics::new(limits),
             released: Released::default(),
+            buffer: Buffer::default(),
         }
     }
 
@@ -137,7 +143,8 @@ impl Aggregator {
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         // Look up by reference: an existing stream costs no allocation.
         if let Some(stream) = self.streams.get_mut(&key) {
-            stream.record(key.kind, &key.unit, &self.config, t, value);
+            let added = stream.record(key.kind, &key.unit, &self.config, t, value);
+            self.added(added);
             return;
         }
         let metric = MetricRef::of(&key);
@@ -155,7 +162,8 @@ impl Aggregator {
         }
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         if let Some(stream) = self.streams.get_mut(&key) {
-            stream.record(key.kind, key.unit, &self.config, t, value);
+            let added = stream.record(key.kind, key.unit, &self.config, t, value);
+            self.added(added);
             return Recorded::Stream;
         }
         let metric = MetricRef {
@@ -189,15 +197,17 @@ impl Aggregator {
                     attributes: &OVERFLOW_SET,
                 };
                 if let Some(stream) = self.streams.get_mut(&overflow) {
-                    stream.record(metric.kind, metric.unit, &self.config, t, value);
+                    let added = stream.record(metric.kind, metric.unit, &self.config, t, value);
+                    self.added(added);
                     return Recorded::Overflow;
                 }
                 (overflow.to_stream_key(), Recorded::Overflow)
             }
         };
         let mut stream = self.new_stream(&key);
-        stream.record(key.kind, &key.unit, &self.config, t, value);
+        let added = stream.record(key.kind, &key.unit, &self.config, t, value);
         self.streams.insert(key, stream);
+        self.added(added);
         recorded
     }
 
@@ -214,26 +224,9 @@ impl Aggregator {
         })
     }
 
-    /// Values refused because too many metrics were held (ever; the caller takes
-    /// differences to count them per line).
-    pub fn refused_values(&self) -> u64 {
-        self.metrics.refused()
-    }
-
-    /// Metrics whose values went into their overflow point since the last call, with how
-    /// many values did, so the caller can warn (proto reads no clock to rate-limit).
-    pub fn take_overflows(&mut self) -> Vec<Overflowed> {
-        self.metrics.take_overflowed()
-    }
-
     /// Streams held now, overflow streams included.
     pub fn stream_count(&self) -> usize {
         self.streams.len()
-    }
-
-    /// Metrics fed by the sources held now.
-    pub fn metric_count(&self) -> usize {
-        self.metrics.source_metrics()
     }
 
     /// Takes every value with a timestamp at or before `t_unix_nano`, closing open buckets
@@ -275,6 +268,7 @@ impl Aggregator {
         });
         shrink_table(&mut self.streams);
         self.metrics.shrink();
+        self.recount();
         export
     }
 
@@ -295,5 +289,6 @@ impl Aggregator {
                 }
             }
         }
+        self.recount();
     }
 }

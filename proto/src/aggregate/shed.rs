@@ -1,6 +1,12 @@
 //! The retry buffer's bounds: what waits in the aggregator (pending buckets and points put
 //! back after a failed export) is kept within a number of data points and a number of
 //! bytes, by dropping the oldest data points first.
+//!
+//! The caller sheds after a failed export ([`Aggregator::shed_to`]); with a bound set
+//! ([`Aggregator::set_buffer`]) recording sheds too, so that a backend down between two
+//! flushes cannot let the buffer grow past it. Recording keeps a running estimate (new
+//! buckets; made exact at every take, put-back and shed), and when it passes the bound it
+//! sheds down to 7/8 of it, so that a full buffer is not sorted again for every new bucket.
 
 use super::stream::Stream;
 use super::Aggregator;
@@ -14,7 +20,71 @@ pub struct Budget {
     pub bytes: usize,
 }
 
+/// The bound recording keeps, and what is pending against it.
+#[derive(Debug)]
+pub(super) struct Buffer {
+    bound: Budget,
+    pending: Budget,
+    /// Points shed while recording, not yet taken by [`Aggregator::take_shed`].
+    shed: u64,
+}
+
+impl Default for Buffer {
+    fn default() -> Self {
+        let unbounded = Budget {
+            points: usize::MAX,
+            bytes: usize::MAX,
+        };
+        let empty = Budget {
+            points: 0,
+            bytes: 0,
+        };
+        Buffer {
+            bound: unbounded,
+            pending: empty,
+            shed: 0,
+        }
+    }
+}
+
 impl Aggregator {
+    /// Bounds what waits for export while recording too (see the module comment).
+    pub fn set_buffer(&mut self, bound: Budget) {
+        self.buffer.bound = bound;
+        self.recount();
+    }
+
+    /// Data points shed while recording since the last call; the caller counts them into
+    /// `metricline.points.dropped` (`buffer_full`).
+    pub fn take_shed(&mut self) -> u64 {
+        std::mem::take(&mut self.buffer.shed)
+    }
+
+    /// A value went into a new bucket of `bytes` (0: into an existing one).
+    pub(super) fn added(&mut self, bytes: usize) {
+        if bytes == 0 {
+            return;
+        }
+        let (pending, bound) = (&mut self.buffer.pending, self.buffer.bound);
+        pending.points += 1;
+        pending.bytes += bytes;
+        if pending.points > bound.points || pending.bytes > bound.bytes {
+            let target = Budget {
+                points: bound.points - bound.points / 8,
+                bytes: bound.bytes - bound.bytes / 8,
+            };
+            let shed = self.shed_to(target);
+            self.buffer.shed += shed as u64;
+        }
+    }
+
+    /// Makes the running estimate exact.
+    pub(super) fn recount(&mut self) {
+        let pending = self.streams.values().flat_map(Stream::pending);
+        let (points, bytes) = pending.fold((0, 0), |(n, b), (_, size)| (n + 1, b + size));
+        self.buffer.pending = Budget { points, bytes };
+    }
+
     /// Data points a take would produce now: pending buckets plus put-back points.
     pub fn pending_points(&self) -> usize {
         self.streams.values().map(Stream::pending_points).sum()
@@ -68,6 +138,7 @@ impl Aggregator {
         for stream in self.streams.values_mut() {
             dropped += stream.shed(cut, &mut quota_at_cut);
         }
+        self.recount();
         dropped
     }
 }

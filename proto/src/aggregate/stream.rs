@@ -60,7 +60,7 @@ impl Stream {
         config: &AggregationConfig,
         t: u64,
         sample: f64,
-    ) {
+    ) -> usize {
         let t = if t <= self.floor {
             self.late = true;
             self.floor.saturating_add(1)
@@ -71,9 +71,10 @@ impl Stream {
         if let Some(last) = self.buckets.last_mut() {
             if last.index == index {
                 last.record(t, sample);
-                return;
+                return 0;
             }
         }
+        let mut added = 0;
         let at = match self.buckets.binary_search_by_key(&index, |b| b.index) {
             Ok(at) => at,
             Err(at) => {
@@ -82,11 +83,14 @@ impl Stream {
                     self.buckets.reserve_exact(1);
                 }
                 let empty = Value::empty(kind, unit, config);
-                self.buckets.insert(at, Bucket::new(index, empty));
+                let bucket = Bucket::new(index, empty);
+                added = bucket.bytes();
+                self.buckets.insert(at, bucket);
                 at
             }
         };
         self.buckets[at].record(t, sample);
+        added
     }
 
     /// The instant a timer flush at `t` closes this stream at: `t`, unless a final flush

@@ -155,6 +155,13 @@ impl Sandbox {
             .collect()
     }
 
+    /// Name and pid of each live extension (for reading its CPU time from `/proc`).
+    pub fn extension_pids(&self) -> Vec<(String, u32)> {
+        let state = self.shared.lock();
+        let live = state.extensions.iter().filter(|e| e.alive());
+        live.map(|e| (e.name.clone(), e.pid)).collect()
+    }
+
     /// Appends an event (any JSON, valid or not) to the telemetry stream.
     pub fn inject_event(&self, event: serde_json::Value) {
         self.shared.update(|s| s.emit(event));

@@ -95,6 +95,9 @@ impl<D: Deliver> Flusher<D> {
         buffer: Budget,
         timeout: Duration,
     ) -> Self {
+        // Recording keeps the bound too, so that the buffer cannot outgrow it between two
+        // flushes while the backend is down.
+        shared.lock().aggregator().set_buffer(buffer);
         Flusher {
             shared,
             deliver,
@@ -121,9 +124,11 @@ impl<D: Deliver> Flusher<D> {
         }
         let mut export = {
             let mut pipeline = self.shared.lock();
+            let aggregator = pipeline.aggregator();
+            self.count_shed(aggregator.take_shed() as usize);
             match take {
-                Take::Until => pipeline.aggregator().take_until(now.unix_nano),
-                Take::All => pipeline.aggregator().take_all(now.unix_nano),
+                Take::Until => aggregator.take_until(now.unix_nano),
+                Take::All => aggregator.take_all(now.unix_nano),
             }
         };
         if export.is_empty() && !self.drops.borrow().pending() {
@@ -203,7 +208,16 @@ impl<D: Deliver> Flusher<D> {
     /// Keeps the buffer within `METRICLINE_BUFFER_POINTS` and `METRICLINE_BUFFER_BYTES`,
     /// counting what it drops.
     fn shed(&self) {
-        let shed = self.shared.lock().aggregator().shed_to(self.buffer);
+        let shed = {
+            let mut pipeline = self.shared.lock();
+            let aggregator = pipeline.aggregator();
+            aggregator.take_shed() as usize + aggregator.shed_to(self.buffer)
+        };
+        self.count_shed(shed);
+    }
+
+    /// Counts points the buffer bounds dropped (while recording, or in [`Self::shed`]).
+    fn count_shed(&self, shed: usize) {
         if shed > 0 {
             self.drops
                 .borrow_mut()
