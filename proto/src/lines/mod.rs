@@ -14,7 +14,7 @@
 mod datadog;
 mod detect;
 mod emf;
-mod fields;
+pub(crate) mod fields;
 mod formats;
 mod json;
 mod monitoring;
@@ -22,7 +22,7 @@ mod number;
 mod plain;
 mod prefix;
 mod reason;
-mod scan;
+pub(crate) mod scan;
 
 pub use detect::{parse_record, parse_record_into, parse_text, parse_text_into};
 pub use emf::NAMESPACE_ATTRIBUTE;
@@ -38,6 +38,9 @@ pub enum Format {
     Datadog,
     /// CloudWatch Embedded Metric Format.
     Emf,
+    /// StatsD/DogStatsD datagrams (`crate::statsd`), not a log-line format: counted with
+    /// the others in `metricline.lines`.
+    Statsd,
 }
 
 impl Format {
@@ -47,6 +50,7 @@ impl Format {
             Format::Monitoring => "monitoring",
             Format::Datadog => "datadog",
             Format::Emf => "emf",
+            Format::Statsd => "statsd",
         }
     }
 }

@@ -40,11 +40,19 @@ pub enum Reason {
     EmfBadDimension,
     /// An EMF `Unit` that is not one of CloudWatch's units.
     EmfUnknownUnit,
+    /// A StatsD line that is not `name:value[:value…]|type[|field…]` (no `:` or `|`, or
+    /// not UTF-8).
+    StatsdSyntax,
+    /// A StatsD sample rate `|@r` that is not a number in (0, 1], or too small for a
+    /// histogram sample to be weighted by (docs/statsd.md).
+    BadSampleRate,
+    /// A StatsD set (`|s`): metricline has no distinct-value aggregation (docs/statsd.md).
+    SetUnsupported,
 }
 
 impl Reason {
     /// Every reason, for pre-registering self metrics or documenting them.
-    pub const ALL: [Reason; 16] = [
+    pub const ALL: [Reason; 19] = [
         Reason::FieldCount,
         Reason::BadTimestamp,
         Reason::BadValue,
@@ -61,6 +69,9 @@ impl Reason {
         Reason::EmfMissingMember,
         Reason::EmfBadDimension,
         Reason::EmfUnknownUnit,
+        Reason::StatsdSyntax,
+        Reason::BadSampleRate,
+        Reason::SetUnsupported,
     ];
 
     /// The value of the `metricline.reason` attribute.
@@ -82,6 +93,9 @@ impl Reason {
             Reason::EmfMissingMember => "emf_missing_member",
             Reason::EmfBadDimension => "emf_bad_dimension",
             Reason::EmfUnknownUnit => "emf_unknown_unit",
+            Reason::StatsdSyntax => "statsd_syntax",
+            Reason::BadSampleRate => "bad_sample_rate",
+            Reason::SetUnsupported => "set_unsupported",
         }
     }
 }
