@@ -7,6 +7,7 @@ use crate::flush::policy::Strategy;
 use crate::log::Level;
 use metricline_proto::aggregate::{HistogramAggregation, Temporality};
 use metricline_proto::lines::Formats;
+use std::net::{Ipv4Addr, SocketAddr};
 
 /// Looks an environment variable up; tests pass a map instead of the real environment.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -20,7 +21,13 @@ pub struct Config {
     pub log_level: Level,
     pub temporality: Temporality,
     pub histograms: HistogramAggregation,
+    /// `METRICLINE_STATSD`: the StatsD listener's UDP address; `None` when `off`.
+    pub statsd: Option<SocketAddr>,
 }
+
+/// Where StatsD and DogStatsD clients send by default (and Datadog's extension listens).
+pub const STATSD_DEFAULT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 8125);
 
 impl Default for Config {
     fn default() -> Self {
@@ -32,6 +39,7 @@ impl Default for Config {
             log_level: Level::Warn,
             temporality: Temporality::Delta,
             histograms: HistogramAggregation::Exponential,
+            statsd: Some(STATSD_DEFAULT),
         }
     }
 }
@@ -91,6 +99,19 @@ fn parse_histograms(v: &str) -> Option<HistogramAggregation> {
         "explicit_bucket_histogram" => Some(HistogramAggregation::ExplicitBuckets),
         _ => None,
     }
+}
+
+/// `off`, or `<ip>:<port>`; `localhost:<port>` is 127.0.0.1, so that no name lookup delays
+/// the start.
+fn parse_statsd(v: &str) -> Option<Option<SocketAddr>> {
+    if v.eq_ignore_ascii_case("off") {
+        return Some(None);
+    }
+    if let Some(port) = v.strip_prefix("localhost:") {
+        let port = port.parse().ok()?;
+        return Some(Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)));
+    }
+    v.parse().ok().map(Some)
 }
 
 impl Config {
@@ -153,6 +174,14 @@ impl Config {
                 "base2_exponential_bucket_histogram, explicit_bucket_histogram",
                 d.histograms,
                 parse_histograms,
+                &mut w,
+            ),
+            statsd: setting(
+                env,
+                "METRICLINE_STATSD",
+                "off, or <ip>:<port> such as 127.0.0.1:8125 (localhost means 127.0.0.1)",
+                d.statsd,
+                parse_statsd,
                 &mut w,
             ),
         };

@@ -11,4 +11,5 @@ pub mod extensions_api;
 pub mod flush;
 pub mod lifecycle;
 pub mod pipeline;
+pub mod statsd_listener;
 pub mod telemetry_listener;

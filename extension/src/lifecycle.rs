@@ -15,6 +15,7 @@ use crate::extensions_api::{ExtensionsApi, NextEvent, Subscription};
 use crate::flush::flusher::Flusher;
 use crate::flush::policy::Planner;
 use crate::pipeline::{Now, Pipeline, PipelineConfig, Shared};
+use crate::statsd_listener;
 use crate::telemetry_listener;
 use active::Active;
 use metricline_proto::aggregate::AggregationConfig;
@@ -105,6 +106,7 @@ pub async fn run(env: Env<'_>, name: &str) {
     if !from_hosts {
         tokio::spawn(telemetry_listener::serve_resolved(bound, shared.clone()));
     }
+    let statsd = statsd_listener::start(config.statsd, &shared);
     match api.subscribe_telemetry(port).await {
         Ok(Subscription::Subscribed) => {}
         Ok(Subscription::NotSupported) => {
@@ -129,7 +131,8 @@ pub async fn run(env: Env<'_>, name: &str) {
         aggregation,
         config.buffer_points,
         timeout,
-    );
+    )
+    .with_statsd(statsd);
     Active::new(api, shared, flusher, Planner::new(config.flush))
         .run()
         .await

@@ -5,6 +5,7 @@
 mod recent;
 mod reject_log;
 mod shared;
+mod statsd;
 
 pub use shared::Shared;
 
@@ -12,6 +13,7 @@ use metricline_proto::aggregate::{AggregationConfig, Aggregator};
 use metricline_proto::lines::{self, Format, Formats, Outcome, Reason};
 use metricline_proto::platform::{Platform, PlatformConfig};
 use metricline_proto::self_metrics;
+use metricline_proto::statsd::Tally;
 use metricline_proto::telemetry::{Batch, Body, Record, Skip};
 use metricline_proto::Point;
 use recent::RecentIds;
@@ -61,6 +63,8 @@ pub struct Pipeline {
     runtime_done: RecentIds,
     reports: RecentIds,
     reject_log: RejectLog,
+    /// StatsD line outcomes not yet recorded as self metrics (`statsd.rs`).
+    statsd_tally: Tally,
 }
 
 impl Pipeline {
@@ -75,6 +79,7 @@ impl Pipeline {
             runtime_done: RecentIds::default(),
             reports: RecentIds::default(),
             reject_log: RejectLog::default(),
+            statsd_tally: Tally::default(),
         }
     }
 

@@ -5,6 +5,7 @@ use super::backoff::Backoff;
 use super::dropped::DropCounts;
 use crate::export::{ExportOutcome, Exporter, Request};
 use crate::pipeline::{Now, Shared};
+use crate::statsd_listener::StatsdListener;
 use metricline_proto::aggregate::AggregationConfig;
 use metricline_proto::resource::Resource;
 use metricline_proto::self_metrics::DropReason;
@@ -73,6 +74,8 @@ pub struct Flusher<D> {
     timeout: Duration,
     backoff: RefCell<Backoff>,
     drops: RefCell<DropCounts>,
+    /// Drained before every take: datagrams waiting in its socket are pending data too.
+    statsd: Option<Arc<StatsdListener>>,
 }
 
 impl<D: Deliver> Flusher<D> {
@@ -96,12 +99,23 @@ impl<D: Deliver> Flusher<D> {
                 aggregation.temporality,
                 aggregation.start_time_unix_nano,
             )),
+            statsd: None,
         }
+    }
+
+    /// Makes every flush drain `statsd` first.
+    pub fn with_statsd(mut self, statsd: Option<Arc<StatsdListener>>) -> Self {
+        self.statsd = statsd;
+        self
     }
 
     /// Flushes before `deadline`. While backing off, only buffers, unless `always_try`
     /// (the shutdown flush: the last chance to deliver anything).
     pub async fn flush(&self, take: Take, deadline: Instant, always_try: bool) -> Flushed {
+        // Before reading the clock, so a `Take::Until` includes what was just drained.
+        if let Some(statsd) = &self.statsd {
+            statsd.drain_for_flush(&self.shared);
+        }
         let now = Now::read();
         let deadline = deadline.min(now.instant + self.timeout);
         let allowed = always_try || self.backoff.borrow().allows(now.instant);
