@@ -4,7 +4,7 @@
 use smallvec::SmallVec;
 
 use super::{fields, LineOutcome};
-use crate::lines::fields::{finite_number, is_instrument_name};
+use crate::lines::fields::{finite_number, is_instrument_name, AttributeList};
 use crate::lines::scan::{split_byte, split_once_byte, trim};
 use crate::lines::Reason;
 use crate::model::{KeyRef, Kind, PointRef, PointSink};
@@ -35,7 +35,8 @@ fn metric(line: &str, received_unix_nano: u64, out: &mut dyn PointSink) -> Resul
     if !is_instrument_name(name) {
         return Err(Reason::InvalidName);
     }
-    let fields = fields::parse(rest, received_unix_nano)?;
+    let mut attributes = AttributeList::new();
+    let fields = fields::parse(rest, received_unix_nano, &mut attributes)?;
     // Every value is read before any is emitted: a line is kept or rejected as a whole.
     let mut samples: SmallVec<[f64; 4]> = SmallVec::new();
     for value in split_byte(values, b':') {
@@ -65,7 +66,7 @@ fn metric(line: &str, received_unix_nano: u64, out: &mut dyn PointSink) -> Resul
         name,
         unit,
         kind,
-        attributes: &fields.attributes,
+        attributes: &attributes,
     };
     for &value in &samples {
         for _ in 0..repeat {
