@@ -94,7 +94,8 @@ pub fn ready_times(binary: &Path, python: &Path, p: &Params) -> Result<Ready, St
 
 /// `invokes` invokes of `lines` lines each under one flush strategy, then SHUTDOWN.
 /// `strategy` is a `METRICLINE_FLUSH` value, exported to the sink, or followed by `@rotel`
-/// to export to rotel-agent (a collector none of us wrote; it decodes and drops).
+/// to export to rotel-agent (a collector none of us wrote; it decodes and drops), or by
+/// `+statsd` to have the function send its lines as one-line StatsD datagrams instead.
 pub fn flush_run(
     binary: &Path,
     python: &Path,
@@ -102,10 +103,14 @@ pub fn flush_run(
     p: &Params,
 ) -> Result<FlushRun, String> {
     let sink = Sink::start();
-    let (flush, rotel) = match strategy.split_once('@') {
+    let (strategy_flush, statsd) = match strategy.strip_suffix("+statsd") {
+        Some(flush) => (flush, true),
+        None => (strategy, false),
+    };
+    let (flush, rotel) = match strategy_flush.split_once('@') {
         Some((flush, "rotel")) => (flush, Some(Rotel::start(python, false)?)),
         Some((_, other)) => return Err(format!("unknown backend {other} (only rotel)")),
-        None => (strategy, None),
+        None => (strategy_flush, None),
     };
     let endpoint = rotel.as_ref().map(Rotel::http_endpoint);
     let mut env = env(flush, p).to_vec();
@@ -113,7 +118,7 @@ pub fn flush_run(
         env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint));
     }
     let mut sandbox = layer::start_sandbox(binary, "bench", python, &sink, &env)?;
-    let payload = format!(r#"{{"lines":{}}}"#, p.lines);
+    let payload = format!(r#"{{"lines":{},"statsd":{statsd}}}"#, p.lines);
     let mut post_runtime = Vec::with_capacity(p.invokes);
     let mut overhead = Vec::with_capacity(p.invokes);
     for i in 0..p.invokes {
