@@ -106,7 +106,6 @@ pub async fn run(env: Env<'_>, name: &str) {
     if !from_hosts {
         tokio::spawn(telemetry_listener::serve_resolved(bound, shared.clone()));
     }
-    let statsd = statsd_listener::start(config.statsd, &shared);
     match api.subscribe_telemetry(port).await {
         Ok(Subscription::Subscribed) => {}
         Ok(Subscription::NotSupported) => {
@@ -119,6 +118,8 @@ pub async fn run(env: Env<'_>, name: &str) {
             return idle(&mut api).await;
         }
     }
+    // Only once data will be exported: an idle extension must not collect datagrams.
+    let statsd = statsd_listener::start(config.statsd, &shared);
     crate::debug!(
         "ready in {} µs: listening on port {port}, flush {:?}",
         started.instant.elapsed().as_micros(),
