@@ -37,6 +37,9 @@ pub struct FlushRun {
     /// Lines the extension reported as accepted (all of them, when nothing is lost); only
     /// the sink can tell.
     pub accepted_lines: Option<f64>,
+    /// StatsD datagrams the kernel dropped (`metricline.statsd.datagrams.dropped`), as
+    /// the sink received the count.
+    pub dropped_datagrams: f64,
     /// The extension's CPU time up to SHUTDOWN (init included).
     pub cpu: Option<Duration>,
 }
@@ -153,6 +156,7 @@ pub fn flush_run(
         post_runtime,
         overhead,
         peak_rss_kb,
+        dropped_datagrams: sink.total("metricline.statsd.datagrams.dropped", &[]),
         accepted_lines: rotel
             .is_none()
             .then(|| total(&sink.points(), "metricline.lines", accepted)),

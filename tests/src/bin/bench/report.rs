@@ -147,6 +147,10 @@ pub fn table(m: &Measured, p: &Params) -> String {
             &mut t,
             &format!("extension end to end, `{}` ({path})", run.strategy),
             match run.accepted_lines {
+                Some(accepted) if run.dropped_datagrams > 0.0 => format!(
+                    "{per_s}; {accepted} of {sent} lines accepted, {} datagrams dropped by the kernel",
+                    run.dropped_datagrams
+                ),
                 Some(accepted) => format!("{per_s}; {accepted} of {sent} lines accepted"),
                 None => per_s,
             },
