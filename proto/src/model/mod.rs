@@ -11,7 +11,7 @@ pub use borrowed::{AttributeRef, KeyRef, PointRef, PointSink};
 pub type Attributes = Vec<(String, String)>;
 
 /// What a stream aggregates into. Log-line sums are monotonic: negative counts are
-/// rejected at parse time (DESIGN.md §3), and platform counters only grow. StatsD counters
+/// rejected at parse time, and platform counters only grow. StatsD counters
 /// are the one exception: clients send decrements as negative counts (docs/statsd.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
