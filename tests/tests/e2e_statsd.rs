@@ -249,15 +249,17 @@ fn datagrams_sent_just_before_the_invoke_returns_are_in_its_flush() {
     for invoke in 1..=2 {
         let result = h.sandbox.invoke(&format!(r#"{{"burst":{BURST}}}"#));
         h.check(result.status == InvokeStatus::Success, "invoke succeeds");
+        // Where `net.core.rmem_max` is small (212,992 bytes by default: 512 datagrams) the
+        // kernel may drop part of a burst the extension has not read yet; those are
+        // counted in the same flush. A datagram left for a later flush is neither.
         let burst = h.sink.total("shop.burst", &[]);
+        let dropped = h.sink.total("metricline.statsd.datagrams.dropped", &[]);
         let want = f64::from(BURST * invoke);
         h.check(
-            burst == want,
-            &format!("invoke {invoke}: {burst} of {want}"),
+            burst + dropped == want && burst > 0.0,
+            &format!("invoke {invoke}: {burst} arrived and {dropped} dropped of {want}"),
         );
     }
-    let dropped = h.sink.total("metricline.statsd.datagrams.dropped", &[]);
-    h.check(dropped == 0.0, "the receive buffer holds the burst");
     assert!(h.sandbox.shutdown().extension_exited_before_deadline);
 }
 
