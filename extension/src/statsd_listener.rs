@@ -121,10 +121,11 @@ impl StatsdListener {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(e),
                 Err(e) => {
-                    // Loopback UDP reports no per-datagram errors worth more than a note;
-                    // the socket stays usable.
+                    // Loopback UDP reports no per-datagram errors worth more than a note.
+                    // Reported as `WouldBlock`, so the reader waits for the next datagram
+                    // instead of spinning should the error persist.
                     crate::debug!("StatsD receive failed ({e})");
-                    break;
+                    return Err(io::ErrorKind::WouldBlock.into());
                 }
             }
         }
