@@ -11,5 +11,6 @@ pub mod extensions_api;
 pub mod flush;
 pub mod lifecycle;
 pub mod pipeline;
+pub mod statsd_listener;
 pub mod telemetry_listener;
 pub mod telemetry_subscription;

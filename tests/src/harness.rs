@@ -21,7 +21,9 @@ pub struct Harness {
 }
 
 /// Options of [`Harness::start`]; `Default` is the line-printing function, text logs,
-/// http/protobuf and the `end` flush strategy.
+/// http/protobuf and the `end` flush strategy, with the local receivers off: tests run in
+/// parallel and their fixed default ports (StatsD 8125) can be held by one extension only,
+/// so a test of a receiver gives it a free port of its own.
 #[derive(Clone)]
 pub struct Setup {
     pub function: &'static str,
@@ -44,7 +46,10 @@ impl Default for Setup {
             function: "lines",
             protocol: Otlp::HttpProtobuf,
             log_format: LogFormat::Text,
-            env: vec![("METRICLINE_FLUSH".into(), "end".into())],
+            env: vec![
+                ("METRICLINE_FLUSH".into(), "end".into()),
+                ("METRICLINE_STATSD".into(), "off".into()),
+            ],
             timeout: Duration::from_secs(10),
             telemetry_api: true,
             lambda_limits_mb: None,

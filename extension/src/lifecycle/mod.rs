@@ -19,6 +19,7 @@ use crate::extensions_api::{Events, ExtensionsApi, NextEvent};
 use crate::flush::flusher::Flusher;
 use crate::flush::policy::{Planner, Strategy};
 use crate::pipeline::{Now, Pipeline, PipelineConfig, Shared};
+use crate::statsd_listener;
 use crate::telemetry_listener;
 use crate::telemetry_subscription::Subscription;
 use active::Active;
@@ -132,6 +133,8 @@ pub async fn run(env: Env<'_>, name: &str) {
             return idle(&mut api).await;
         }
     }
+    // Only once data will be exported: an idle extension must not collect datagrams.
+    let statsd = statsd_listener::start(config.statsd, &shared);
     crate::debug!(
         "ready in {} µs: listening on port {port}, flush {:?}",
         started.instant.elapsed().as_micros(),
@@ -144,7 +147,8 @@ pub async fn run(env: Env<'_>, name: &str) {
         aggregation,
         config.buffer,
         timeout,
-    );
+    )
+    .with_statsd(statsd);
     if managed {
         let interval = timer_interval(&config, env("METRICLINE_FLUSH"));
         return Managed::new(api, shared, flusher, interval).run().await;
