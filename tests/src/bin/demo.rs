@@ -100,7 +100,7 @@ fn start(
 fn main() {
     let lmi = std::env::args().skip(2).any(|a| a == "--lmi");
     let Some(python) = sandbox::venv_python() else {
-        eprintln!("no Python venv: run scripts/setup-python.sh first");
+        eprintln!("no Python venv: run scripts/setup.sh first");
         std::process::exit(1);
     };
     // scripts/demo.sh builds the binary and passes its path.
