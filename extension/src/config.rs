@@ -5,6 +5,7 @@
 
 use crate::flush::policy::Strategy;
 use crate::log::Level;
+use crate::otlp_receiver::{Addresses, ReceiverSettings};
 use metricline_proto::aggregate::{HistogramAggregation, Temporality};
 use metricline_proto::lines::Formats;
 
@@ -20,6 +21,7 @@ pub struct Config {
     pub log_level: Level,
     pub temporality: Temporality,
     pub histograms: HistogramAggregation,
+    pub otlp_receiver: ReceiverSettings,
 }
 
 impl Default for Config {
@@ -32,6 +34,7 @@ impl Default for Config {
             log_level: Level::Warn,
             temporality: Temporality::Delta,
             histograms: HistogramAggregation::Exponential,
+            otlp_receiver: ReceiverSettings::default(),
         }
     }
 }
@@ -155,6 +158,32 @@ impl Config {
                 parse_histograms,
                 &mut w,
             ),
+            otlp_receiver: ReceiverSettings {
+                addresses: setting(
+                    env,
+                    "METRICLINE_OTLP_RECEIVER",
+                    Addresses::ACCEPTED,
+                    d.otlp_receiver.addresses,
+                    Addresses::parse,
+                    &mut w,
+                ),
+                enrich: setting(
+                    env,
+                    "METRICLINE_OTLP_ENRICH",
+                    "true, false",
+                    d.otlp_receiver.enrich,
+                    parse_bool,
+                    &mut w,
+                ),
+                buffer_bytes: setting(
+                    env,
+                    "METRICLINE_OTLP_BUFFER_BYTES",
+                    "a positive integer",
+                    d.otlp_receiver.buffer_bytes,
+                    |v| v.parse::<usize>().ok().filter(|&n| n > 0),
+                    &mut w,
+                ),
+            },
         };
         (config, w)
     }

@@ -10,5 +10,6 @@ pub mod export;
 pub mod extensions_api;
 pub mod flush;
 pub mod lifecycle;
+pub mod otlp_receiver;
 pub mod pipeline;
 pub mod telemetry_listener;

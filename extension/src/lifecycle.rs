@@ -14,6 +14,7 @@ use crate::export::{Exporter, ExporterConfig};
 use crate::extensions_api::{ExtensionsApi, NextEvent, Subscription};
 use crate::flush::flusher::Flusher;
 use crate::flush::policy::Planner;
+use crate::otlp_receiver;
 use crate::pipeline::{Now, Pipeline, PipelineConfig, Shared};
 use crate::telemetry_listener;
 use active::Active;
@@ -122,6 +123,8 @@ pub async fn run(env: Env<'_>, name: &str) {
         started.instant.elapsed().as_micros(),
         config.flush
     );
+    // Only now: from here on what the receiver accepts is always flushed.
+    let relay = otlp_receiver::start(&config.otlp_receiver, env, &resource, shared.clone()).await;
     let flusher = Flusher::new(
         shared.clone(),
         exporter,
@@ -129,7 +132,8 @@ pub async fn run(env: Env<'_>, name: &str) {
         aggregation,
         config.buffer_points,
         timeout,
-    );
+    )
+    .with_relay(relay);
     Active::new(api, shared, flusher, Planner::new(config.flush))
         .run()
         .await

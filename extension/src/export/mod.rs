@@ -5,9 +5,9 @@
 mod classify;
 pub mod config;
 mod grpc;
-mod gzip;
+pub(crate) mod gzip;
 mod http;
-mod response;
+pub(crate) mod response;
 mod transport;
 
 use std::time::{Duration, SystemTime};

@@ -4,6 +4,7 @@
 use super::backoff::Backoff;
 use super::dropped::DropCounts;
 use crate::export::{ExportOutcome, Exporter, Request};
+use crate::otlp_receiver::Relay;
 use crate::pipeline::{Now, Shared};
 use metricline_proto::aggregate::AggregationConfig;
 use metricline_proto::resource::Resource;
@@ -73,6 +74,8 @@ pub struct Flusher<D> {
     timeout: Duration,
     backoff: RefCell<Backoff>,
     drops: RefCell<DropCounts>,
+    /// What the local OTLP receiver queued, flushed alongside.
+    relay: Option<Relay>,
 }
 
 impl<D: Deliver> Flusher<D> {
@@ -96,12 +99,36 @@ impl<D: Deliver> Flusher<D> {
                 aggregation.temporality,
                 aggregation.start_time_unix_nano,
             )),
+            relay: None,
         }
+    }
+
+    /// Flushes what the OTLP receiver queued with every flush of the metrics.
+    pub fn with_relay(mut self, relay: Option<Relay>) -> Self {
+        self.relay = relay;
+        self
+    }
+
+    /// Flushes the metrics and, concurrently, what the OTLP receiver queued. At shutdown
+    /// the receiver's goes first, so that its drop counts leave with the last metrics.
+    pub async fn flush(&self, take: Take, deadline: Instant, always_try: bool) -> Flushed {
+        let Some(relay) = &self.relay else {
+            return self.flush_metrics(take, deadline, always_try).await;
+        };
+        if always_try {
+            relay.flush(deadline, always_try).await;
+            return self.flush_metrics(take, deadline, always_try).await;
+        }
+        let (flushed, ()) = tokio::join!(
+            self.flush_metrics(take, deadline, always_try),
+            relay.flush(deadline, always_try)
+        );
+        flushed
     }
 
     /// Flushes before `deadline`. While backing off, only buffers, unless `always_try`
     /// (the shutdown flush: the last chance to deliver anything).
-    pub async fn flush(&self, take: Take, deadline: Instant, always_try: bool) -> Flushed {
+    async fn flush_metrics(&self, take: Take, deadline: Instant, always_try: bool) -> Flushed {
         let now = Now::read();
         let deadline = deadline.min(now.instant + self.timeout);
         let allowed = always_try || self.backoff.borrow().allows(now.instant);
