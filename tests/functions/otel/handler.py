@@ -1,0 +1,82 @@
+"""A function instrumented with the real OpenTelemetry Python SDK, exporting metrics, spans
+and logs over OTLP/HTTP to metricline's local receiver, force-flushing before it returns
+as the OpenTelemetry Lambda instrumentation does.
+
+Per invoke: one span "handle" with `event.spans - 1` children, all carrying the request id;
+`orders.placed` += `event.orders` (a cumulative counter, the SDK's default); one log record
+"order paid <request id>". `event.malformed` also posts a body that is not OTLP to the
+receiver and returns the HTTP status it got.
+"""
+import logging
+import os
+import urllib.error
+import urllib.request
+
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+# The SDK's default endpoint; the tests move it (and metricline's receiver) off port 4318
+# so that parallel sandboxes do not share it. Passed explicitly, because the environment's
+# OTEL_EXPORTER_OTLP_ENDPOINT is metricline's backend.
+RECEIVER = os.environ.get("OTEL_RECEIVER_URL", "http://localhost:4318")
+
+resource = Resource.create({"service.name": "otel-orders", "deployment.environment": "test"})
+
+tracer_provider = TracerProvider(resource=resource)
+tracer_provider.add_span_processor(
+    BatchSpanProcessor(OTLPSpanExporter(endpoint=RECEIVER + "/v1/traces"))
+)
+tracer = tracer_provider.get_tracer("orders")
+
+# An interval longer than any test: only the force-flush exports.
+reader = PeriodicExportingMetricReader(
+    OTLPMetricExporter(endpoint=RECEIVER + "/v1/metrics"), export_interval_millis=3_600_000
+)
+meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+orders = meter_provider.get_meter("orders").create_counter("orders.placed", unit="{order}")
+
+logger_provider = LoggerProvider(resource=resource)
+logger_provider.add_log_record_processor(
+    BatchLogRecordProcessor(OTLPLogExporter(endpoint=RECEIVER + "/v1/logs"))
+)
+otel_log = logging.getLogger("orders.otel")
+otel_log.addHandler(LoggingHandler(logger_provider=logger_provider))
+otel_log.propagate = False
+
+
+def post_malformed():
+    request = urllib.request.Request(
+        RECEIVER + "/v1/traces",
+        data=b"\x0a\xff\xff\xff\x0f not OTLP",
+        headers={"Content-Type": "application/x-protobuf"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def handler(event, context):
+    event = event or {}
+    request_id = context.aws_request_id
+    with tracer.start_as_current_span("handle", attributes={"request.id": request_id}):
+        for i in range(event.get("spans", 2) - 1):
+            with tracer.start_as_current_span("step", attributes={"request.id": request_id, "step": i}):
+                pass
+    orders.add(event.get("orders", 3), {"shop": "main"})
+    otel_log.warning("order paid %s", request_id)
+    malformed = post_malformed() if event.get("malformed") else None
+    # What the OpenTelemetry Lambda instrumentation does before the handler returns.
+    tracer_provider.force_flush()
+    meter_provider.force_flush()
+    logger_provider.force_flush()
+    return {"ok": True, "malformed_status": malformed}
