@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use metricline_tests::expect::check_lines;
 use metricline_tests::harness::{Harness, Setup};
-use metricline_tests::sink::{attributes_map, Sink};
+use metricline_tests::sink::{attributes_map, Fault, Sink};
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 /// A loopback port free right now: the SDKs' default 4318 would be shared by tests
@@ -19,15 +19,22 @@ fn free_port() -> u16 {
     listener.local_addr().expect("its address").port()
 }
 
-/// The `otel` function, its SDK and metricline's receiver on a port of their own.
-fn otel_setup() -> Setup {
+/// The `otel` function, its SDK and metricline's receiver on a port of their own, over
+/// OTLP/HTTP or (`grpc`) OTLP/gRPC.
+fn otel_setup(grpc: bool) -> Setup {
     let port = free_port();
+    let (receiver, protocol) = if grpc {
+        (format!("127.0.0.1:{port},off"), "grpc")
+    } else {
+        (format!("off,127.0.0.1:{port}"), "http/protobuf")
+    };
     Setup {
         function: "otel",
         ..Setup::default()
     }
-    .env("METRICLINE_OTLP_RECEIVER", &format!("off,127.0.0.1:{port}"))
+    .env("METRICLINE_OTLP_RECEIVER", &receiver)
     .env("OTEL_RECEIVER_URL", &format!("http://127.0.0.1:{port}"))
+    .env("OTEL_RECEIVER_PROTOCOL", protocol)
 }
 
 fn string_attrs(attributes: &[KeyValue]) -> BTreeMap<String, String> {
@@ -102,8 +109,22 @@ fn nothing_in_flight_across_next(h: &Harness) {
 }
 
 #[test]
-fn sdk_signals_arrive_once_enriched_before_the_invokes_next() {
-    let Some(mut h) = Harness::start("otlp_receiver_sdk", otel_setup()) else {
+fn sdk_signals_over_http_arrive_once_enriched_before_the_invokes_next() {
+    sdk_signals_arrive_once_enriched_before_the_invokes_next(false);
+}
+
+#[test]
+fn sdk_signals_over_grpc_arrive_once_enriched_before_the_invokes_next() {
+    sdk_signals_arrive_once_enriched_before_the_invokes_next(true);
+}
+
+fn sdk_signals_arrive_once_enriched_before_the_invokes_next(grpc: bool) {
+    let test = if grpc {
+        "otlp_receiver_sdk_grpc"
+    } else {
+        "otlp_receiver_sdk_http"
+    };
+    let Some(mut h) = Harness::start(test, otel_setup(grpc)) else {
         return;
     };
     let mut request_ids = Vec::new();
@@ -183,7 +204,7 @@ fn sdk_signals_arrive_once_enriched_before_the_invokes_next() {
 
 #[test]
 fn a_malformed_body_gets_400_and_loses_nothing_else() {
-    let Some(mut h) = Harness::start("otlp_receiver_malformed", otel_setup()) else {
+    let Some(mut h) = Harness::start("otlp_receiver_malformed", otel_setup(false)) else {
         return;
     };
     let invoke = h.sandbox.invoke(r#"{"malformed":true}"#);
@@ -237,4 +258,92 @@ fn a_taken_port_leaves_metricline_running_without_the_receiver() {
     let shutdown = h.sandbox.shutdown();
     h.check(shutdown.extension_exited_before_deadline, "clean shutdown");
     drop(taken);
+}
+
+/// Spans, log records and metric points of the function that reached the sink, and the
+/// items metricline counted as dropped, per signal.
+fn delivered_and_dropped(sink: &Sink) -> [(usize, f64); 3] {
+    let spans = sink
+        .traces()
+        .iter()
+        .flat_map(|t| &t.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    let records = sink
+        .logs()
+        .iter()
+        .flat_map(|l| &l.resource_logs)
+        .flat_map(|r| &r.scope_logs)
+        .map(|s| s.log_records.len())
+        .sum();
+    let points = sink.points_named("orders.placed").len();
+    let dropped = |signal: &str| {
+        sink.total(
+            "metricline.otlp.dropped",
+            &[
+                ("metricline.signal", signal),
+                ("metricline.reason", "buffer_full"),
+            ],
+        )
+    };
+    [
+        (points, dropped("metrics")),
+        (spans, dropped("traces")),
+        (records, dropped("logs")),
+    ]
+}
+
+#[test]
+fn an_outage_loses_nothing_within_the_buffer_and_counts_what_it_sheds() {
+    for (buffer_bytes, must_shed) in [("4194304", false), ("2500", true)] {
+        // A short export timeout: each failing flush gives up quickly and backs off.
+        let setup = otel_setup(false)
+            .env("METRICLINE_OTLP_BUFFER_BYTES", buffer_bytes)
+            .env("OTEL_EXPORTER_OTLP_TIMEOUT", "300");
+        let Some(mut h) = Harness::start("otlp_receiver_outage", setup) else {
+            return;
+        };
+        // The backend is down for every attempt of the first invokes' flushes.
+        h.sink.fail_next(100_000, Fault::Unavailable);
+        let invokes = 4;
+        for _ in 0..invokes {
+            h.sandbox.invoke(r#"{"spans":3,"orders":1}"#);
+        }
+        h.check(h.sink.traces().is_empty(), "nothing got through the outage");
+        h.sink.clear_faults();
+        let shutdown = h.sandbox.shutdown();
+        h.check(shutdown.extension_exited_before_deadline, "clean shutdown");
+        let [metrics, traces, logs] = delivered_and_dropped(&h.sink);
+        let sent = [
+            (metrics, invokes as f64),
+            (traces, 3.0 * invokes as f64),
+            (logs, invokes as f64),
+        ];
+        for ((delivered, dropped), expected) in [metrics, traces, logs]
+            .into_iter()
+            .zip(sent.map(|(_, n)| n))
+        {
+            h.check(
+                delivered as f64 + dropped == expected,
+                &format!("buffer {buffer_bytes}: {delivered} delivered + {dropped} dropped != {expected}"),
+            );
+            if !must_shed {
+                h.check(
+                    dropped == 0.0,
+                    &format!("buffer {buffer_bytes}: nothing shed, {dropped} were"),
+                );
+            }
+        }
+        if must_shed {
+            let shed: f64 = [metrics, traces, logs].iter().map(|(_, d)| d).sum();
+            h.check(shed > 0.0, "a small buffer sheds");
+            h.check(
+                h.sandbox
+                    .extension_log()
+                    .contains("OTLP receiver buffer full"),
+                "and says so",
+            );
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! attributes added, so the SDK's force-flush before the handler returns is a cheap
 //! loopback call and nothing is in flight when the sandbox freezes.
 
+mod grpc;
 mod http;
 mod inbox;
 mod relay;
@@ -78,24 +79,32 @@ pub async fn start(
         Enrichment::none()
     };
     let inbox = Arc::new(Inbox::new(settings.buffer_bytes, enrichment, shared));
-    let mut http_addr = None;
+    let mut bound = Addresses {
+        grpc: None,
+        http: None,
+    };
     if let Some(addr) = http {
         if let Some(listener) = bind(addr, "OTLP/HTTP", &endpoints).await {
-            http_addr = listener.local_addr().ok();
+            bound.http = listener.local_addr().ok();
             tokio::spawn(http::serve(listener, inbox.clone()));
         }
     }
     if let Some(addr) = grpc {
-        crate::debug!("OTLP/gRPC receiver on {addr}: not available in this build");
+        if let Some(listener) = bind(addr, "OTLP/gRPC", &endpoints).await {
+            bound.grpc = listener.local_addr().ok();
+            tokio::spawn(grpc::serve(listener, inbox.clone()));
+        }
     }
-    // Nothing to receive with: no relay, so flushes stay as they were.
-    http_addr?;
+    if bound.grpc.is_none() && bound.http.is_none() {
+        // Nothing to receive with: no relay, so flushes stay as they were.
+        return None;
+    }
     let routes = routes
         .into_iter()
         .map(|(_, route)| route)
         .collect::<Vec<_>>();
     let routes: [Route; 3] = routes.try_into().ok()?;
-    Some(Relay::new(inbox, routes, http_addr))
+    Some(Relay::new(inbox, routes, bound))
 }
 
 /// Binds `addr`, unless an exporter would send to it (a loop); logs why not once.

@@ -4,7 +4,6 @@
 //! the backend fails, drops counted), concurrently across signals.
 
 use std::cell::RefCell;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use metricline_proto::self_metrics::DropReason;
 use tokio::time::Instant;
 
 use super::inbox::Inbox;
+use super::Addresses;
 use crate::export::{ExportOutcome, Exporter};
 use crate::flush::backoff::Backoff;
 
@@ -33,21 +33,22 @@ pub struct Relay {
     inbox: Arc<Inbox>,
     /// In [`Signal::ALL`] order.
     routes: [Route; 3],
-    http_addr: Option<SocketAddr>,
+    /// Where the servers listen.
+    bound: Addresses,
 }
 
 impl Relay {
-    pub fn new(inbox: Arc<Inbox>, routes: [Route; 3], http_addr: Option<SocketAddr>) -> Self {
+    pub fn new(inbox: Arc<Inbox>, routes: [Route; 3], bound: Addresses) -> Self {
         Relay {
             inbox,
             routes,
-            http_addr,
+            bound,
         }
     }
 
-    /// Where the OTLP/HTTP receiver listens (the bound port when configured with port 0).
-    pub fn http_addr(&self) -> Option<SocketAddr> {
-        self.http_addr
+    /// Where the receivers listen (the bound ports when configured with port 0).
+    pub fn bound(&self) -> Addresses {
+        self.bound
     }
 
     /// Encoded bytes of received requests waiting for a flush.

@@ -103,4 +103,40 @@ mod tests {
             assert_eq!(Addresses::parse(bad), None, "{bad}");
         }
     }
+
+    #[test]
+    fn a_bad_setting_is_one_warning_naming_the_variable_and_keeps_the_default() {
+        let env = |name: &str| match name {
+            "METRICLINE_OTLP_RECEIVER" => Some("4318".to_string()),
+            "METRICLINE_OTLP_ENRICH" => Some("no".to_string()),
+            "METRICLINE_OTLP_BUFFER_BYTES" => Some("0".to_string()),
+            _ => None,
+        };
+        let (config, warnings) = crate::config::Config::from_env(&env);
+        assert_eq!(config.otlp_receiver, ReceiverSettings::default());
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].starts_with("METRICLINE_OTLP_RECEIVER=\"4318\" is not valid"));
+        assert!(warnings[0].contains(Addresses::ACCEPTED));
+        let env = |name: &str| {
+            let set = |v: &str| Some(v.to_string());
+            match name {
+                "METRICLINE_OTLP_RECEIVER" => set("off"),
+                "METRICLINE_OTLP_ENRICH" => set("FALSE"),
+                "METRICLINE_OTLP_BUFFER_BYTES" => set("1024"),
+                _ => None,
+            }
+        };
+        let (config, warnings) = crate::config::Config::from_env(&env);
+        assert!(warnings.is_empty());
+        let off = Addresses {
+            grpc: None,
+            http: None,
+        };
+        let want = ReceiverSettings {
+            addresses: off,
+            enrich: false,
+            buffer_bytes: 1024,
+        };
+        assert_eq!(config.otlp_receiver, want);
+    }
 }

@@ -1,5 +1,5 @@
 """A function instrumented with the real OpenTelemetry Python SDK, exporting metrics, spans
-and logs over OTLP/HTTP to metricline's local receiver, force-flushing before it returns
+and logs over OTLP/HTTP (or gRPC: `OTEL_RECEIVER_PROTOCOL=grpc`) to metricline's local receiver, force-flushing before it returns
 as the OpenTelemetry Lambda instrumentation does.
 
 Per invoke: one span "handle" with `event.spans - 1` children, all carrying the request id;
@@ -12,9 +12,6 @@ import os
 import urllib.error
 import urllib.request
 
-from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -24,28 +21,44 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 # The SDK's default endpoint; the tests move it (and metricline's receiver) off port 4318
-# so that parallel sandboxes do not share it. Passed explicitly, because the environment's
-# OTEL_EXPORTER_OTLP_ENDPOINT is metricline's backend.
+# (4317 for gRPC) so that parallel sandboxes do not share it. Passed explicitly, because the
+# environment's OTEL_EXPORTER_OTLP_ENDPOINT is metricline's backend.
 RECEIVER = os.environ.get("OTEL_RECEIVER_URL", "http://localhost:4318")
+GRPC = os.environ.get("OTEL_RECEIVER_PROTOCOL") == "grpc"
+
+if GRPC:
+    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    def endpoint(path):
+        return RECEIVER
+else:
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    def endpoint(path):
+        return RECEIVER + path
 
 resource = Resource.create({"service.name": "otel-orders", "deployment.environment": "test"})
 
 tracer_provider = TracerProvider(resource=resource)
 tracer_provider.add_span_processor(
-    BatchSpanProcessor(OTLPSpanExporter(endpoint=RECEIVER + "/v1/traces"))
+    BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint("/v1/traces")))
 )
 tracer = tracer_provider.get_tracer("orders")
 
 # An interval longer than any test: only the force-flush exports.
 reader = PeriodicExportingMetricReader(
-    OTLPMetricExporter(endpoint=RECEIVER + "/v1/metrics"), export_interval_millis=3_600_000
+    OTLPMetricExporter(endpoint=endpoint("/v1/metrics")), export_interval_millis=3_600_000
 )
 meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
 orders = meter_provider.get_meter("orders").create_counter("orders.placed", unit="{order}")
 
 logger_provider = LoggerProvider(resource=resource)
 logger_provider.add_log_record_processor(
-    BatchLogRecordProcessor(OTLPLogExporter(endpoint=RECEIVER + "/v1/logs"))
+    BatchLogRecordProcessor(OTLPLogExporter(endpoint=endpoint("/v1/logs")))
 )
 otel_log = logging.getLogger("orders.otel")
 otel_log.addHandler(LoggingHandler(logger_provider=logger_provider))
