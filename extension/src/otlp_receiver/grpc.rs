@@ -6,8 +6,6 @@
 //! (without RetryInfo, so not retried) past [`MAX_BODY`]; UNIMPLEMENTED for another method.
 
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
@@ -19,8 +17,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use metricline_proto::relay::{Encoding, Signal};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 
+use super::accept::{accept_loop, Intake};
 use super::http::MAX_BODY;
 use super::inbox::Inbox;
 use crate::export::gzip;
@@ -36,38 +34,18 @@ const RESOURCE_EXHAUSTED: u32 = 8;
 const UNIMPLEMENTED: u32 = 12;
 
 /// Serves `listener` until the process ends.
-pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
-    // As for OTLP/HTTP: one message decoded at a time.
-    let decoding = Arc::new(Semaphore::new(1));
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let _ = stream.set_nodelay(true);
-                let inbox = inbox.clone();
-                let decoding = decoding.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| {
-                        let inbox = inbox.clone();
-                        let decoding = decoding.clone();
-                        async move {
-                            let _permit = decoding.acquire().await;
-                            Ok::<_, Infallible>(handle(request, &inbox).await)
-                        }
-                    });
-                    if let Err(e) = http2::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await
-                    {
-                        crate::debug!("OTLP/gRPC connection ended: {e}");
-                    }
-                });
+pub async fn serve(listener: TcpListener, intake: Intake) {
+    accept_loop(listener, "OTLP/gRPC", intake, |stream, intake| {
+        let service = service_fn(move |request| {
+            let intake = intake.clone();
+            async move {
+                let answer = intake.one_at_a_time(handle(request, &intake.inbox));
+                Ok::<_, Infallible>(answer.await)
             }
-            Err(e) => {
-                crate::warn!("OTLP/gRPC receiver accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
+        });
+        http2::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(stream), service)
+    })
+    .await
 }
 
 async fn handle(request: Request<Incoming>, inbox: &Inbox) -> Response<Body> {

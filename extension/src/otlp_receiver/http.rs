@@ -5,8 +5,6 @@
 //! an SDK would retry.
 
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
@@ -18,8 +16,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use metricline_proto::relay::{Encoding, Signal};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 
+use super::accept::{accept_loop, Intake};
 use super::inbox::Inbox;
 use super::status;
 use crate::export::gzip;
@@ -32,39 +30,18 @@ const PROTOBUF: &str = "application/x-protobuf";
 const JSON: &str = "application/json";
 
 /// Serves `listener` until the process ends.
-pub async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
-    // One body read and decoded at a time: a flood of requests waits in the kernel's
-    // backlog instead of in our memory.
-    let decoding = Arc::new(Semaphore::new(1));
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let _ = stream.set_nodelay(true);
-                let inbox = inbox.clone();
-                let decoding = decoding.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| {
-                        let inbox = inbox.clone();
-                        let decoding = decoding.clone();
-                        async move {
-                            let _permit = decoding.acquire().await;
-                            Ok::<_, Infallible>(handle(request, &inbox).await)
-                        }
-                    });
-                    if let Err(e) = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await
-                    {
-                        crate::debug!("OTLP/HTTP connection ended: {e}");
-                    }
-                });
+pub async fn serve(listener: TcpListener, intake: Intake) {
+    accept_loop(listener, "OTLP/HTTP", intake, |stream, intake| {
+        let service = service_fn(move |request| {
+            let intake = intake.clone();
+            async move {
+                let answer = intake.one_at_a_time(handle(request, &intake.inbox));
+                Ok::<_, Infallible>(answer.await)
             }
-            Err(e) => {
-                crate::warn!("OTLP/HTTP receiver accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
+        });
+        http1::Builder::new().serve_connection(TokioIo::new(stream), service)
+    })
+    .await
 }
 
 fn signal_of(path: &str) -> Option<Signal> {

@@ -4,6 +4,7 @@
 //! attributes added, so the SDK's force-flush before the handler returns is a cheap
 //! loopback call and nothing is in flight when the sandbox freezes.
 
+mod accept;
 mod grpc;
 mod http;
 mod inbox;
@@ -28,6 +29,7 @@ use crate::config::Env;
 use crate::export::{Exporter, ExporterConfig};
 use crate::flush::backoff::Backoff;
 use crate::pipeline::Shared;
+use accept::Intake;
 use inbox::Inbox;
 use relay::Route;
 
@@ -79,6 +81,7 @@ pub async fn start(
         Enrichment::none()
     };
     let inbox = Arc::new(Inbox::new(settings.buffer_bytes, enrichment, shared));
+    let intake = Intake::new(inbox.clone());
     let mut bound = Addresses {
         grpc: None,
         http: None,
@@ -86,13 +89,13 @@ pub async fn start(
     if let Some(addr) = http {
         if let Some(listener) = bind(addr, "OTLP/HTTP", &endpoints).await {
             bound.http = listener.local_addr().ok();
-            tokio::spawn(http::serve(listener, inbox.clone()));
+            tokio::spawn(http::serve(listener, intake.clone()));
         }
     }
     if let Some(addr) = grpc {
         if let Some(listener) = bind(addr, "OTLP/gRPC", &endpoints).await {
             bound.grpc = listener.local_addr().ok();
-            tokio::spawn(grpc::serve(listener, inbox.clone()));
+            tokio::spawn(grpc::serve(listener, intake));
         }
     }
     if bound.grpc.is_none() && bound.http.is_none() {
