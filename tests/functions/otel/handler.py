@@ -3,7 +3,8 @@ and logs over OTLP/HTTP (or gRPC: `OTEL_RECEIVER_PROTOCOL=grpc`) to metricline's
 as the OpenTelemetry Lambda instrumentation does.
 
 Per invoke: one span "handle" with `event.spans - 1` children, all carrying the request id;
-`orders.placed` += `event.orders` (a cumulative counter, the SDK's default); one log record
+`orders.placed` += `event.orders` (a cumulative counter, the SDK's default), on
+`event.points - 1` more attribute sets too (one data point each); one log record
 "order paid <request id>". `event.malformed` also posts a body that is not OTLP to the
 receiver and returns the HTTP status it got.
 """
@@ -86,6 +87,8 @@ def handler(event, context):
             with tracer.start_as_current_span("step", attributes={"request.id": request_id, "step": i}):
                 pass
     orders.add(event.get("orders", 3), {"shop": "main"})
+    for shop in range(event.get("points", 1) - 1):
+        orders.add(1, {"shop": "shop-%d" % shop})
     otel_log.warning("order paid %s", request_id)
     malformed = post_malformed() if event.get("malformed") else None
     # What the OpenTelemetry Lambda instrumentation does before the handler returns.

@@ -1,0 +1,130 @@
+//! Measures the OTLP receiver in the sandbox with a layer binary (docs/otlp-receiver.md):
+//! ready time (spawn → first `/next`) with the receiver on and off, and, under `end`, the
+//! post-runtime time and peak RSS of a function whose OpenTelemetry SDK exports 50 spans,
+//! 20 metric points and a log record per invoke through the receiver.
+//!
+//! `cargo build -p metricline-tests --bin otlp_bench && target/debug/otlp_bench
+//!  [--binary PATH] [--starts N] [--invokes N]`
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use metricline_tests::layer;
+use metricline_tests::sandbox::{self, InvokeStatus};
+use metricline_tests::sink::Sink;
+
+const WARMUP: usize = 5;
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() -> Result<(), String> {
+    let mut binary =
+        sandbox::crate_dir().join("../target/x86_64-unknown-linux-musl/layer/metricline");
+    let (mut starts, mut invokes) = (20usize, 50usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--binary" => binary = PathBuf::from(value),
+            "--starts" => starts = value.parse().map_err(|e| format!("--starts: {e}"))?,
+            "--invokes" => invokes = value.parse().map_err(|e| format!("--invokes: {e}"))?,
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    let python = sandbox::venv_python().ok_or("no .venv: run scripts/setup-python.sh")?;
+    println!("| what | median |\n|---|---|");
+    // Alternating on and off, so that the machine's load drifts into both alike.
+    let sink = Sink::start();
+    let mut ready = [Vec::with_capacity(starts), Vec::with_capacity(starts)];
+    for _ in 0..starts {
+        for on in [false, true] {
+            let receiver = if on {
+                format!("127.0.0.1:{},127.0.0.1:{}", free_port(), free_port())
+            } else {
+                "off".to_string()
+            };
+            let env = [
+                ("METRICLINE_FLUSH", "end"),
+                ("METRICLINE_LOG", "warn"),
+                ("METRICLINE_OTLP_RECEIVER", receiver.as_str()),
+            ];
+            let mut sandbox = layer::start_sandbox(&binary, "bench", &python, &sink, &env)?;
+            let first = sandbox.ready_times().first().and_then(|(_, t)| *t);
+            sandbox.shutdown();
+            ready[on as usize].push(first.ok_or("the extension never called /next")?);
+        }
+    }
+    let [off, on] = ready;
+    println!(
+        "| ready time, receiver off, {starts} starts | {} |",
+        ms(median(off))
+    );
+    let label = "receiver on (gRPC and HTTP)";
+    println!(
+        "| ready time, {label}, {starts} starts | {} |",
+        ms(median(on))
+    );
+
+    let sink = Sink::start();
+    let port = free_port();
+    let receiver = format!("off,127.0.0.1:{port}");
+    let url = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("METRICLINE_FLUSH", "end"),
+        ("METRICLINE_LOG", "warn"),
+        ("METRICLINE_OTLP_RECEIVER", receiver.as_str()),
+        ("OTEL_RECEIVER_URL", url.as_str()),
+    ];
+    let mut sandbox = layer::start_sandbox(&binary, "otel", &python, &sink, &env)?;
+    let mut post_runtime = Vec::with_capacity(invokes);
+    for i in 0..invokes {
+        let result = sandbox.invoke(r#"{"spans":50,"points":20}"#);
+        if result.status != InvokeStatus::Success || !result.extensions_ready {
+            return Err(format!(
+                "invoke {i}: {result:?}\n{}",
+                sandbox.extension_log()
+            ));
+        }
+        if i >= WARMUP {
+            post_runtime.push(result.post_runtime);
+        }
+    }
+    let rss = sandbox
+        .extension_peak_rss_kb()
+        .iter()
+        .filter_map(|(_, kb)| *kb)
+        .max();
+    sandbox.shutdown();
+    let spans: usize = sink
+        .traces()
+        .iter()
+        .flat_map(|t| &t.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    if spans != 50 * invokes {
+        return Err(format!(
+            "{spans} spans reached the sink, not {}",
+            50 * invokes
+        ));
+    }
+    let steady = invokes - WARMUP;
+    println!("| post-runtime time, `end`, 50 spans + 20 points + 1 log record per invoke, {steady} invokes | {} |", ms(median(post_runtime)));
+    println!(
+        "| peak RSS of the extension, same run | {} kB |",
+        rss.unwrap_or(0)
+    );
+    Ok(())
+}
