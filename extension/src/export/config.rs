@@ -35,6 +35,8 @@ pub struct ExporterConfig {
     pub compression: Compression,
     /// PEM file of CA certificates trusted in addition to the webpki roots.
     pub certificate: Option<PathBuf>,
+    /// Mutual TLS: the PEM files of the client certificate (chain) and of its private key.
+    pub client_certificate: Option<(PathBuf, PathBuf)>,
 }
 
 pub const GRPC_EXPORT_PATH: &str =
@@ -109,6 +111,19 @@ impl ExporterConfig {
         };
 
         let certificate = lookup("CERTIFICATE").map(|(_, value)| PathBuf::from(value));
+        let client_certificate = match (lookup("CLIENT_CERTIFICATE"), lookup("CLIENT_KEY")) {
+            (Some((_, certificate)), Some((_, key))) => {
+                Some((PathBuf::from(certificate), PathBuf::from(key)))
+            }
+            (None, None) => None,
+            (Some((var, _)), None) | (None, Some((var, _))) => {
+                warnings.push(format!(
+                    "{var} is set without its pair (accepted: both _CLIENT_CERTIFICATE and \
+                     _CLIENT_KEY, or neither); no client certificate is sent"
+                ));
+                None
+            }
+        };
 
         let config = ExporterConfig {
             endpoint,
@@ -117,6 +132,7 @@ impl ExporterConfig {
             timeout,
             compression,
             certificate,
+            client_certificate,
         };
         (config, warnings)
     }
