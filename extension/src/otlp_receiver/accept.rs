@@ -1,10 +1,13 @@
-//! The accept loop both servers share, and the one permit they share to read and decode a
-//! request: a flood of requests waits in the kernel's backlog instead of in our memory.
+//! The accept loop both servers share, the one permit they share to read and decode a
+//! request (a flood of requests waits in the kernel's backlog instead of in our memory),
+//! and the reading of a request body.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -61,4 +64,31 @@ pub async fn accept_loop<F, C, E>(
             }
         }
     }
+}
+
+/// Why a request body was not read.
+pub enum BodyError {
+    TooLarge,
+    Broken(String),
+}
+
+/// Reads a body of at most `limit` bytes into one buffer, sized by the declared length when
+/// there is one: collecting the chunks and then joining them would hold a large body twice.
+pub async fn read_body(
+    mut body: Incoming,
+    limit: usize,
+    declared: Option<u64>,
+) -> Result<Vec<u8>, BodyError> {
+    let capacity = declared.unwrap_or(0).min(limit as u64) as usize;
+    let mut out = Vec::with_capacity(capacity);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > limit {
+                return Err(BodyError::TooLarge);
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
 }

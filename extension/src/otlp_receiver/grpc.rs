@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, Request, Response};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http2;
 use hyper::service::service_fn;
@@ -18,7 +18,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use metricline_proto::relay::{Encoding, Signal};
 use tokio::net::TcpListener;
 
-use super::accept::{accept_loop, Intake};
+use super::accept::{accept_loop, read_body, BodyError, Intake};
 use super::http::MAX_BODY;
 use super::inbox::Inbox;
 use crate::export::gzip;
@@ -59,29 +59,26 @@ async fn handle(request: Request<Incoming>, inbox: &Inbox) -> Response<Body> {
         .get("grpc-encoding")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
-    let body = match Limited::new(request.into_body(), MAX_BODY + 5)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(signal),
-        Err(e) => {
+    let body = match read_body(request.into_body(), MAX_BODY + 5, None).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return too_large(signal),
+        Err(BodyError::Broken(e)) => {
             let message = format!("the request could not be read: {e}");
             return status(INVALID_ARGUMENT, &message);
         }
     };
-    let message = match unframe(&body, gzipped) {
+    let message = match unframe(body, gzipped) {
         Ok(message) if message.len() > MAX_BODY => return too_large(signal),
         Ok(message) => message,
         Err(why) => return status(INVALID_ARGUMENT, &why),
     };
-    match inbox.accept(signal, Encoding::Protobuf, &message) {
+    let size = message.len();
+    match inbox.accept(signal, Encoding::Protobuf, message) {
         Ok(()) => ok(),
         Err(malformed) => {
             crate::warn!(
-                "OTLP/gRPC receiver refused a {} request of {} bytes: {malformed}",
-                signal.as_str(),
-                message.len()
+                "OTLP/gRPC receiver refused a {} request of {size} bytes: {malformed}",
+                signal.as_str()
             );
             status(INVALID_ARGUMENT, &malformed.0)
         }
@@ -89,25 +86,27 @@ async fn handle(request: Request<Incoming>, inbox: &Inbox) -> Response<Body> {
 }
 
 /// The one length-prefixed message of a unary call, inflated if flagged compressed.
-fn unframe(body: &[u8], gzipped: bool) -> Result<Bytes, String> {
-    let Some((&flag, rest)) = body.split_first() else {
+fn unframe(mut body: Vec<u8>, gzipped: bool) -> Result<Vec<u8>, String> {
+    let Some(&flag) = body.first() else {
         return Err("empty gRPC request: no message".into());
     };
-    let len = rest
-        .get(..4)
+    let len = body
+        .get(1..5)
         .map(|l| u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize)
         .ok_or("gRPC message prefix cut short")?;
-    let payload = &rest[4..];
-    if payload.len() != len {
+    let payload = body.len() - 5;
+    if payload != len {
         return Err(format!(
-            "gRPC message of {} bytes where its prefix says {len}; a unary call carries one",
-            payload.len()
+            "gRPC message of {payload} bytes where its prefix says {len}; a unary call carries one"
         ));
     }
     match flag {
-        0 => Ok(Bytes::copy_from_slice(payload)),
-        1 if gzipped => gzip::decompress(payload, MAX_BODY + 1)
-            .map(Bytes::from)
+        0 => {
+            // In place: a large message is not copied.
+            body.drain(..5);
+            Ok(body)
+        }
+        1 if gzipped => gzip::decompress(&body[5..], MAX_BODY + 1)
             .map_err(|e| format!("gRPC message flagged gzip but not gzip: {e}")),
         1 => Err("compressed gRPC message without grpc-encoding: gzip".into()),
         _ => Err(format!("gRPC message flag {flag} is not 0 or 1")),
@@ -174,15 +173,15 @@ mod tests {
 
     #[test]
     fn one_message_is_unframed_and_inflated_when_flagged() {
-        assert_eq!(&unframe(&framed(0, b"abc"), false).unwrap()[..], b"abc");
+        assert_eq!(&unframe(framed(0, b"abc"), false).unwrap()[..], b"abc");
         let packed = gzip::compress(b"abc");
-        assert_eq!(&unframe(&framed(1, &packed), true).unwrap()[..], b"abc");
-        assert!(unframe(&framed(1, &packed), false).is_err());
-        assert!(unframe(&[], false).is_err());
-        assert!(unframe(&[0, 0, 0], false).is_err());
+        assert_eq!(&unframe(framed(1, &packed), true).unwrap()[..], b"abc");
+        assert!(unframe(framed(1, &packed), false).is_err());
+        assert!(unframe(Vec::new(), false).is_err());
+        assert!(unframe(vec![0, 0, 0], false).is_err());
         let mut two = framed(0, b"a");
         two.extend(framed(0, b"b"));
-        assert!(unframe(&two, false).unwrap_err().contains("carries one"));
+        assert!(unframe(two, false).unwrap_err().contains("carries one"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::convert::Infallible;
 use bytes::Bytes;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use metricline_proto::relay::{Encoding, Signal};
 use tokio::net::TcpListener;
 
-use super::accept::{accept_loop, Intake};
+use super::accept::{accept_loop, read_body, BodyError, Intake};
 use super::inbox::Inbox;
 use super::status;
 use crate::export::gzip;
@@ -97,10 +97,10 @@ async fn handle(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Byte
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return too_large(signal, encoding);
     }
-    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(signal, encoding),
-        Err(e) => {
+    let body = match read_body(request.into_body(), MAX_BODY, declared).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return too_large(signal, encoding),
+        Err(BodyError::Broken(e)) => {
             let message = format!("the request body could not be read: {e}");
             return status::http(StatusCode::BAD_REQUEST, encoding, &message);
         }
@@ -108,7 +108,7 @@ async fn handle(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Byte
     let body = if gzipped {
         match gzip::decompress(&body, MAX_BODY + 1) {
             Ok(inflated) if inflated.len() > MAX_BODY => return too_large(signal, encoding),
-            Ok(inflated) => Bytes::from(inflated),
+            Ok(inflated) => inflated,
             Err(e) => {
                 let message = format!("Content-Encoding is gzip but the body is not: {e}");
                 return status::http(StatusCode::BAD_REQUEST, encoding, &message);
@@ -117,13 +117,13 @@ async fn handle(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Byte
     } else {
         body
     };
-    match inbox.accept(signal, encoding, &body) {
+    let size = body.len();
+    match inbox.accept(signal, encoding, body) {
         Ok(()) => status::http_ok(encoding),
         Err(malformed) => {
             crate::warn!(
-                "OTLP/HTTP receiver refused a {} request of {} bytes: {malformed}",
-                signal.as_str(),
-                body.len()
+                "OTLP/HTTP receiver refused a {} request of {size} bytes: {malformed}",
+                signal.as_str()
             );
             status::http(StatusCode::BAD_REQUEST, encoding, &malformed.0)
         }

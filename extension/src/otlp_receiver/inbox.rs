@@ -34,7 +34,12 @@ impl Inbox {
     }
 
     /// Queues one request body (already decompressed) for the next flush.
-    pub fn accept(&self, signal: Signal, encoding: Encoding, body: &[u8]) -> Result<(), Malformed> {
+    pub fn accept(
+        &self,
+        signal: Signal,
+        encoding: Encoding,
+        body: Vec<u8>,
+    ) -> Result<(), Malformed> {
         if let Some(received) = relay::receive(signal, encoding, body, &self.enrichment)? {
             let shed = self.pending().push(received);
             self.count_shed(shed);

@@ -41,10 +41,12 @@ impl std::fmt::Display for Malformed {
 
 /// Decodes `body` as an `Export<Signal>ServiceRequest`, enriches each of its resources and
 /// re-encodes it. `Ok(None)`: a valid request without any resource (nothing to forward).
+/// Takes the body to free it as soon as it is decoded: a large request is then held twice
+/// at most (decoded and re-encoded), not three times.
 pub fn receive(
     signal: Signal,
     encoding: Encoding,
-    body: &[u8],
+    body: Vec<u8>,
     enrichment: &Enrichment,
 ) -> Result<Option<Received>, Malformed> {
     match signal {
@@ -61,19 +63,20 @@ pub fn receive(
 fn receive_as<R: SignalRequest>(
     signal: Signal,
     encoding: Encoding,
-    body: &[u8],
+    body: Vec<u8>,
     enrichment: &Enrichment,
 ) -> Result<Option<Received>, Malformed> {
     let mut request: R = match encoding {
-        Encoding::Protobuf => R::decode(body).map_err(|e| {
+        Encoding::Protobuf => R::decode(body.as_slice()).map_err(|e| {
             Malformed(format!(
                 "not an OTLP {} protobuf request: {e}",
                 signal.as_str()
             ))
         })?,
-        Encoding::Json => serde_json::from_slice(body)
+        Encoding::Json => serde_json::from_slice(&body)
             .map_err(|e| Malformed(format!("not an OTLP/JSON {} request: {e}", signal.as_str())))?,
     };
+    drop(body);
     if request.is_empty() {
         return Ok(None);
     }

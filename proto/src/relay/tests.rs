@@ -80,7 +80,7 @@ fn received(request: &impl Message, signal: Signal) -> Received {
     receive(
         signal,
         Encoding::Protobuf,
-        &request.encode_to_vec(),
+        request.encode_to_vec(),
         &lambda(),
     )
     .unwrap()
@@ -121,7 +121,7 @@ fn a_resource_the_sdk_left_out_is_created_and_enrichment_can_be_off() {
     let plain = receive(
         Signal::Traces,
         Encoding::Protobuf,
-        &body,
+        body.clone(),
         &Enrichment::none(),
     );
     assert_eq!(plain.unwrap().unwrap().protobuf, body);
@@ -132,7 +132,7 @@ fn json_and_protobuf_bodies_of_one_request_are_received_alike() {
     let json = br#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"orders"}}]},
         "scopeLogs":[{"scope":{"name":"app"},"logRecords":[{"timeUnixNano":"1764151200000000000","severityNumber":9,
         "body":{"stringValue":"paid"},"traceId":"07070707070707070707070707070707","spanId":"0101010101010101"}]}]}]}"#;
-    let from_json = receive(Signal::Logs, Encoding::Json, json, &lambda())
+    let from_json = receive(Signal::Logs, Encoding::Json, json.to_vec(), &lambda())
         .unwrap()
         .unwrap();
     let request = ExportLogsServiceRequest {
@@ -172,7 +172,7 @@ fn a_malformed_body_is_refused_with_a_reason_naming_the_signal() {
     let err = receive(
         Signal::Traces,
         Encoding::Protobuf,
-        b"\xff\xff\xff",
+        b"\xff\xff\xff".to_vec(),
         &lambda(),
     )
     .unwrap_err();
@@ -183,7 +183,7 @@ fn a_malformed_body_is_refused_with_a_reason_naming_the_signal() {
     let err = receive(
         Signal::Metrics,
         Encoding::Json,
-        b"{\"resourceMetrics\":",
+        b"{\"resourceMetrics\":".to_vec(),
         &lambda(),
     )
     .unwrap_err();
@@ -193,7 +193,7 @@ fn a_malformed_body_is_refused_with_a_reason_naming_the_signal() {
     );
     // A valid but empty request has nothing to forward.
     assert_eq!(
-        receive(Signal::Logs, Encoding::Json, b"{}", &lambda()),
+        receive(Signal::Logs, Encoding::Json, b"{}".to_vec(), &lambda()),
         Ok(None)
     );
 }

@@ -6,7 +6,8 @@ Per invoke: one span "handle" with `event.spans - 1` children, all carrying the 
 `orders.placed` += `event.orders` (a cumulative counter, the SDK's default), on
 `event.points - 1` more attribute sets too (one data point each); one log record
 "order paid <request id>". `event.malformed` also posts a body that is not OTLP to the
-receiver and returns the HTTP status it got.
+receiver and returns the HTTP status it got; `event.flood` posts that many large traces
+requests (`event.kib` KiB each) instead of force-flushing.
 """
 import logging
 import os
@@ -79,6 +80,27 @@ def post_malformed():
         return e.code
 
 
+def flood(requests, kib):
+    """Posts `requests` traces requests of about `kib` KiB each straight to the receiver, as
+    a misbehaving SDK would; returns the HTTP statuses seen."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    request = ExportTraceServiceRequest()
+    spans = request.resource_spans.add().scope_spans.add()
+    for i in range(kib):
+        span = spans.spans.add(name="flood", trace_id=bytes(16), span_id=i.to_bytes(8, "big"))
+        span.attributes.add(key="filler", value={"string_value": "x" * 1000})
+    body = request.SerializeToString()
+    statuses = {}
+    for _ in range(requests):
+        post = urllib.request.Request(
+            RECEIVER + "/v1/traces", data=body, headers={"Content-Type": "application/x-protobuf"}
+        )
+        with urllib.request.urlopen(post, timeout=10) as response:
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+    return statuses
+
+
 def handler(event, context):
     event = event or {}
     request_id = context.aws_request_id
@@ -91,6 +113,8 @@ def handler(event, context):
         orders.add(1, {"shop": "shop-%d" % shop})
     otel_log.warning("order paid %s", request_id)
     malformed = post_malformed() if event.get("malformed") else None
+    if event.get("flood"):
+        return {"flood": flood(event["flood"], event.get("kib", 1024))}
     # What the OpenTelemetry Lambda instrumentation does before the handler returns.
     tracer_provider.force_flush()
     meter_provider.force_flush()

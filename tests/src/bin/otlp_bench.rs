@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use metricline_tests::layer;
 use metricline_tests::sandbox::{self, InvokeStatus};
-use metricline_tests::sink::Sink;
+use metricline_tests::sink::{Fault, Sink};
 
 const WARMUP: usize = 5;
 
@@ -124,6 +124,50 @@ fn main() -> Result<(), String> {
     println!("| post-runtime time, `end`, 50 spans + 20 points + 1 log record per invoke, {steady} invokes | {} |", ms(median(post_runtime)));
     println!(
         "| peak RSS of the extension, same run | {} kB |",
+        rss.unwrap_or(0)
+    );
+    flood(&binary, &python)
+}
+
+/// The receiver flooded while the backend is down: 5 invokes each posting 20 traces
+/// requests of ~4 MB (just under the size limit), 400 MB in all, against the default
+/// 4 MiB buffer; peak RSS of the extension.
+fn flood(binary: &std::path::Path, python: &std::path::Path) -> Result<(), String> {
+    let sink = Sink::start();
+    sink.fail_next(100_000, Fault::Unavailable);
+    let port = free_port();
+    let receiver = format!("off,127.0.0.1:{port}");
+    let url = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("METRICLINE_FLUSH", "end"),
+        ("METRICLINE_LOG", "warn"),
+        ("METRICLINE_OTLP_RECEIVER", receiver.as_str()),
+        ("OTEL_RECEIVER_URL", url.as_str()),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"),
+    ];
+    let mut sandbox = layer::start_sandbox(binary, "otel", python, &sink, &env)?;
+    for i in 0..5 {
+        let result = sandbox.invoke(r#"{"flood":20,"kib":3900}"#);
+        let all_accepted = result
+            .response
+            .as_deref()
+            .is_some_and(|r| r.contains(r#"{"200": 20}"#));
+        if !all_accepted {
+            return Err(format!(
+                "flood invoke {i}: {result:?}\n{}",
+                sandbox.extension_log()
+            ));
+        }
+    }
+    let rss = sandbox
+        .extension_peak_rss_kb()
+        .iter()
+        .filter_map(|(_, kb)| *kb)
+        .max();
+    sandbox.shutdown();
+    let what = "receiver flooded (100 requests of ~4 MB, backend down)";
+    println!(
+        "| peak RSS of the extension, {what} | {} kB |",
         rss.unwrap_or(0)
     );
     Ok(())
