@@ -46,6 +46,7 @@ pub async fn start(
     if grpc.is_none() && http.is_none() {
         return None;
     }
+    let started = std::time::Instant::now();
     let mut routes = Vec::with_capacity(3);
     for signal in Signal::ALL {
         let (config, warnings) = ExporterConfig::for_signal(env, signal);
@@ -107,6 +108,10 @@ pub async fn start(
         .map(|(_, route)| route)
         .collect::<Vec<_>>();
     let routes: [Route; 3] = routes.try_into().ok()?;
+    crate::debug!(
+        "OTLP receiver on {bound:?}, set up in {} µs",
+        started.elapsed().as_micros()
+    );
     Some(Relay::new(inbox, routes, bound))
 }
 

@@ -16,9 +16,9 @@ use super::Addresses;
 use crate::export::{ExportOutcome, Exporter};
 use crate::flush::backoff::Backoff;
 
-/// Largest request sent: the receiver's own body limit, so a backend that took one
-/// request from an SDK takes one from us.
-pub const MAX_FORWARD_BYTES: usize = super::http::MAX_BODY;
+/// Largest merged request sent: gRPC's default message limit, which collectors accept
+/// over either transport.
+pub const MAX_FORWARD_BYTES: usize = 4 << 20;
 /// A flush needs at least this long to be worth starting.
 const MIN_BUDGET: Duration = Duration::from_millis(5);
 

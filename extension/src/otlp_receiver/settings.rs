@@ -60,8 +60,8 @@ pub struct ReceiverSettings {
     pub buffer_bytes: usize,
 }
 
-/// The default buffer: as much as the largest request accepted, which keeps a flood of
-/// requests within the extension's memory budget (docs/otlp-receiver.md).
+/// The default buffer: twice the largest request accepted, within the extension's memory
+/// budget under a flood of requests (docs/otlp-receiver.md).
 pub const DEFAULT_BUFFER_BYTES: usize = 4 << 20;
 
 impl Default for ReceiverSettings {
