@@ -21,7 +21,7 @@ pub struct Harness {
 }
 
 /// Options of [`Harness::start`]; `Default` is the line-printing function, text logs,
-/// http/protobuf and the `end` flush strategy.
+/// http/protobuf, the `end` flush strategy and no OTLP receiver.
 #[derive(Clone)]
 pub struct Setup {
     pub function: &'static str,
@@ -38,7 +38,12 @@ impl Default for Setup {
             function: "lines",
             protocol: Otlp::HttpProtobuf,
             log_format: LogFormat::Text,
-            env: vec![("METRICLINE_FLUSH".into(), "end".into())],
+            // The OTLP receiver's default ports are one per machine: tests running in
+            // parallel would race for them. Its own tests give it ports of their own.
+            env: vec![
+                ("METRICLINE_FLUSH".into(), "end".into()),
+                ("METRICLINE_OTLP_RECEIVER".into(), "off".into()),
+            ],
             timeout: Duration::from_secs(10),
             telemetry_api: true,
         }
