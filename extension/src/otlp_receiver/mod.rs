@@ -50,9 +50,13 @@ pub async fn start(
     let mut routes = Vec::with_capacity(3);
     for signal in Signal::ALL {
         let (config, warnings) = ExporterConfig::for_signal(env, signal);
+        // Warnings about the generic variables were logged with the metrics exporter's.
+        let own = format!(
+            "OTEL_EXPORTER_OTLP_{}_",
+            signal.as_str().to_ascii_uppercase()
+        );
         if signal != Signal::Metrics {
-            // The metrics exporter's own warnings are logged already.
-            for warning in warnings {
+            for warning in warnings.iter().filter(|w| w.starts_with(&own)) {
                 crate::warn!("{warning}");
             }
         }
