@@ -159,3 +159,34 @@ fn a_taken_port_leaves_metricline_running_without_the_receiver() {
     h.check(shutdown.extension_exited_before_deadline, "clean shutdown");
     drop(taken);
 }
+
+#[test]
+fn every_flush_strategy_delivers_each_signal_once_and_nothing_across_next() {
+    for flush in ["periodic,1", "continuous,50", "adaptive"] {
+        let setup = otel_setup(false).env("METRICLINE_FLUSH", flush);
+        let Some(mut h) = Harness::start("otlp_receiver_strategies", setup) else {
+            return;
+        };
+        let ids: Vec<String> = (0..4)
+            .map(|_| h.sandbox.invoke(r#"{"spans":3}"#).request_id)
+            .collect();
+        nothing_in_flight_across_next(&h);
+        let shutdown = h.sandbox.shutdown();
+        h.check(
+            shutdown.extension_exited_before_deadline,
+            &format!("{flush}: clean shutdown"),
+        );
+        for id in &ids {
+            let (spans, logs) = (spans_of(&h.sink, id), logs_of(&h.sink, id));
+            h.check(
+                spans == 3 && logs == 1,
+                &format!("{flush}, {id}: {spans} spans, {logs} log records"),
+            );
+        }
+        let points = h.sink.points_named("orders.placed").len();
+        h.check(
+            points == ids.len(),
+            &format!("{flush}: {points} metric points"),
+        );
+    }
+}
