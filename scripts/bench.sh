@@ -2,7 +2,8 @@
 # The benchmark command: builds the x86_64 layer, runs the criterion benches of
 # metricline-proto (throughput, and the CPU work of an `end` flush), then the sandbox
 # benchmark (tests/src/bin/bench) with the layer's release binary, and prints one markdown
-# table of every number beside its DESIGN.md §9 budget. Arguments go to the sandbox benchmark (`scripts/bench.sh --help`).
+# table of every number beside its budget (docs/measurements.md). Arguments go to the
+# sandbox benchmark (`scripts/bench.sh --help`).
 #   SKIP_CRITERION=1 scripts/bench.sh    only the sandbox numbers
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,5 +1,6 @@
-//! A small HTTP/1 client for the Lambda Extensions API and the Telemetry API subscription
-//! (DESIGN.md §2), over `AWS_LAMBDA_RUNTIME_API` (plain HTTP on the sandbox's loopback).
+//! A small HTTP/1 client for the Lambda Extensions API, over
+//! `AWS_LAMBDA_RUNTIME_API` (plain HTTP on the sandbox's loopback); the Telemetry API
+//! subscription uses it too ([`crate::telemetry_subscription`]).
 //!
 //! Hand-written on hyper rather than the `lambda-extension` crate: that crate fails whole
 //! batches on unknown events and posts errors that fail the function.
@@ -15,7 +16,6 @@ use tokio::net::TcpStream;
 
 const REGISTER: &str = "/2020-01-01/extension/register";
 const NEXT: &str = "/2020-01-01/extension/event/next";
-const TELEMETRY: &str = "/2022-07-01/telemetry";
 const IDENTIFIER: &str = "Lambda-Extension-Identifier";
 
 #[derive(Debug)]
@@ -29,7 +29,7 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-fn err(what: &str, e: impl fmt::Display) -> ApiError {
+pub(crate) fn err(what: &str, e: impl fmt::Display) -> ApiError {
     ApiError(format!("{what}: {e}"))
 }
 
@@ -40,12 +40,21 @@ pub struct Registration {
     pub account_id: Option<String>,
 }
 
-/// The Telemetry API subscription result.
+/// The lifecycle events to register for. Lambda Managed Instances refuse `INVOKE` (and a
+/// refused registration fails the function's init), so there it is `SHUTDOWN` only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subscription {
-    Subscribed,
-    /// 202: the sandbox has no Telemetry API (local emulators).
-    NotSupported,
+pub enum Events {
+    InvokeAndShutdown,
+    ShutdownOnly,
+}
+
+impl Events {
+    fn body(self) -> &'static [u8] {
+        match self {
+            Events::InvokeAndShutdown => br#"{"events":["INVOKE","SHUTDOWN"]}"#,
+            Events::ShutdownOnly => br#"{"events":["SHUTDOWN"]}"#,
+        }
+    }
 }
 
 /// An event from `/next`.
@@ -97,16 +106,14 @@ impl ExtensionsApi {
         }
     }
 
-    /// Registers for INVOKE and SHUTDOWN under `name` (the binary's file name).
-    pub async fn register(&mut self, name: &str) -> Result<Registration, ApiError> {
+    /// Registers for `events` under `name` (the binary's file name).
+    pub async fn register(&mut self, name: &str, events: Events) -> Result<Registration, ApiError> {
         let request = self
             .request(Method::POST, REGISTER)
             .header("Lambda-Extension-Name", name)
             .header("Lambda-Extension-Accept-Feature", "accountId")
             .header("Content-Type", "application/json")
-            .body(Full::new(Bytes::from_static(
-                br#"{"events":["INVOKE","SHUTDOWN"]}"#,
-            )))
+            .body(Full::new(Bytes::from_static(events.body())))
             .map_err(|e| err("register request", e))?;
         let (status, headers, body) = self.send(request).await?;
         if status != StatusCode::OK {
@@ -132,33 +139,6 @@ impl ExtensionsApi {
         })
     }
 
-    /// Subscribes to `platform` and `function` events, delivered to `port` on
-    /// `sandbox.localdomain`, at the minimum buffering so lines arrive promptly.
-    pub async fn subscribe_telemetry(&mut self, port: u16) -> Result<Subscription, ApiError> {
-        let body = format!(
-            concat!(
-                r#"{{"schemaVersion":"2022-12-13","types":["platform","function"],"#,
-                r#""buffering":{{"maxItems":1000,"maxBytes":262144,"timeoutMs":25}},"#,
-                r#""destination":{{"protocol":"HTTP","URI":"http://sandbox.localdomain:{}/"}}}}"#
-            ),
-            port
-        );
-        let request = self
-            .request(Method::PUT, TELEMETRY)
-            .header("Content-Type", "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| err("subscribe request", e))?;
-        let (status, _, body) = self.send(request).await?;
-        match status {
-            StatusCode::OK => Ok(Subscription::Subscribed),
-            StatusCode::ACCEPTED => Ok(Subscription::NotSupported),
-            _ => Err(ApiError(format!(
-                "Telemetry API subscription answered {status}: {}",
-                excerpt(&body)
-            ))),
-        }
-    }
-
     /// Blocks until the next INVOKE or SHUTDOWN (no timeout: the sandbox may stay frozen
     /// for hours in between).
     pub async fn next(&mut self) -> Result<NextEvent, ApiError> {
@@ -176,7 +156,7 @@ impl ExtensionsApi {
         parse_event(&body)
     }
 
-    fn request(&self, method: Method, path: &str) -> http::request::Builder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> http::request::Builder {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
@@ -187,7 +167,7 @@ impl ExtensionsApi {
         builder
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &mut self,
         request: Request<Full<Bytes>>,
     ) -> Result<(StatusCode, http::HeaderMap, Bytes), ApiError> {
@@ -263,7 +243,7 @@ pub fn parse_event(body: &[u8]) -> Result<NextEvent, ApiError> {
     }
 }
 
-fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned()
 }
 

@@ -13,3 +13,4 @@ pub mod lifecycle;
 pub mod otlp_receiver;
 pub mod pipeline;
 pub mod telemetry_listener;
+pub mod telemetry_subscription;

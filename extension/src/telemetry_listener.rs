@@ -1,4 +1,4 @@
-//! The Telemetry API listener (DESIGN.md §7): an HTTP/1 server on `sandbox.localdomain`
+//! The Telemetry API listener (docs/decisions.md): an HTTP/1 server on `sandbox.localdomain`
 //! that decodes each POSTed batch and feeds it to the pipeline. It answers 200 to every
 //! batch it can read, 413 to bodies over 8 MiB, 400 to a body that is not a JSON array,
 //! serves connections concurrently and keeps listening whatever happens.

@@ -85,7 +85,7 @@ async fn registers_subscribes_and_end_flushes_before_the_next_call() {
             .subscription
             .as_ref()
             .expect("subscribed before /next");
-        assert_eq!(subscription["schemaVersion"], "2022-12-13");
+        assert_eq!(subscription["schemaVersion"], "2025-01-29");
         assert_eq!(
             subscription["types"],
             serde_json::json!(["platform", "function"])
@@ -158,11 +158,16 @@ async fn periodic_exports_at_an_invoke_once_the_interval_passed() {
     let port = api.telemetry_port();
     first.send(invoke("r1", 10 * SECOND)).unwrap();
     let second = api.next_called().await;
+    // The extension's flush at r1 started before this /next call; the interval counts from
+    // that start, so r2 must come more than 1 ms after it for the plan to flush again. On a
+    // fast machine the steps below take less than that.
+    let interval_passed = tokio::time::Instant::now() + Duration::from_millis(2);
     // Invoke 1's data arrives after the extension went back to /next, as it does in Lambda.
     assert_eq!(
         deliver(port, &[line(ORDERS), runtime_done("r1")]).await,
         200
     );
+    tokio::time::sleep_until(interval_passed).await;
     second.send(invoke("r2", 10 * SECOND)).unwrap();
     let third = api.next_called().await;
     assert_eq!(

@@ -3,6 +3,8 @@
 
 mod otlp_support;
 
+use metricline::flush::flusher::Attempt;
+
 use otlp_support::*;
 
 use metricline::otlp_receiver::MAX_BODY;
@@ -83,7 +85,7 @@ async fn a_malformed_body_gets_400_with_the_reason_and_loses_nothing_else() {
     );
     accepted(addr, "/v1/traces", traces("b", 1).encode_to_vec()).await;
 
-    relay.flush(soon(), false).await;
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
     let spans: usize = sink.traces().iter().flat_map(|t| &t.resource_spans).count();
     assert_eq!(spans, 2, "both good requests, once each");
 }
@@ -118,7 +120,7 @@ async fn gzip_bodies_are_read_and_oversized_ones_get_413() {
         413
     );
 
-    relay.flush(soon(), false).await;
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
     let traces = sink.traces();
     assert_eq!(traces.len(), 1);
     assert_eq!(traces[0].resource_spans[0].scope_spans[0].spans.len(), 3);

@@ -4,6 +4,8 @@
 
 mod otlp_support;
 
+use metricline::flush::flusher::Attempt;
+
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -83,7 +85,7 @@ async fn export_calls_get_ok_with_an_empty_response_and_pass_through() {
     let answer = call(addr, LOGS, true, framed(1, &packed)).await;
     assert_eq!(answer.code, Some(0), "{}", answer.message);
 
-    relay.flush(soon(), false).await;
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
     let traces = sink.traces();
     assert_eq!(traces.len(), 1);
     let attrs = attributes(&traces[0].resource_spans[0].resource);
@@ -131,7 +133,7 @@ async fn bad_calls_get_their_status_and_lose_nothing_else() {
     .await;
     assert_eq!(good.code, Some(0));
 
-    relay.flush(soon(), false).await;
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
     let spans: usize = sink.traces().iter().flat_map(|t| &t.resource_spans).count();
     assert_eq!(spans, 1);
     assert!(sink.logs().is_empty());

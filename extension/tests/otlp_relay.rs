@@ -4,6 +4,8 @@
 
 mod otlp_support;
 
+use metricline::flush::flusher::Attempt;
+
 use otlp_support::*;
 
 use std::time::Duration;
@@ -27,7 +29,7 @@ async fn requests_pass_through_enriched_and_merged_into_one_request_per_signal()
     accepted(addr, "/v1/metrics", metrics).await;
     assert_eq!(sink.attempts(), 0, "nothing leaves before a flush");
 
-    relay.flush(soon(), false).await;
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
     let traces = sink.traces();
     assert_eq!(traces.len(), 1, "one request for the three: {traces:?}");
     let services: Vec<String> = traces[0]
@@ -75,7 +77,7 @@ async fn requests_pass_through_enriched_and_merged_into_one_request_per_signal()
     );
 
     // Sent once: a second flush has nothing to send.
-    relay.flush(soon(), false).await;
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
     assert_eq!(
         (
             sink.traces().len(),
@@ -100,7 +102,10 @@ async fn an_outage_keeps_what_fits_the_buffer_and_counts_what_it_sheds() {
     sink.fail_next(1000, Fault::Unavailable);
     accepted(addr, "/v1/traces", traces("first", 4).encode_to_vec()).await;
     relay
-        .flush(Instant::now() + Duration::from_millis(300), false)
+        .flush(
+            Instant::now() + Duration::from_millis(300),
+            Attempt::UnlessBackingOff,
+        )
         .await;
     assert!(sink.traces().is_empty());
     assert!(relay.buffered_bytes() > 0, "kept for the next flush");
@@ -111,10 +116,10 @@ async fn an_outage_keeps_what_fits_the_buffer_and_counts_what_it_sheds() {
     // The oldest request went to make room, and its spans are counted.
     assert_eq!(dropped(&shared, "traces", "buffer_full"), 4.0);
     // Backing off: an invoke's flush only waits; the shutdown flush tries anyway.
-    relay.flush(soon(), false).await;
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
     assert!(sink.traces().is_empty());
     sink.clear_faults();
-    relay.flush(soon(), true).await;
+    relay.flush(soon(), Attempt::Always).await;
     let services: Vec<String> = sink
         .traces()
         .iter()
@@ -131,9 +136,9 @@ async fn a_refused_batch_is_counted_not_retried() {
     let (relay, addr, shared) = receiver(&sink, 1 << 20).await;
     sink.fail_next(1, Fault::BadRequest);
     accepted(addr, "/v1/traces", traces("a", 5).encode_to_vec()).await;
-    relay.flush(soon(), false).await;
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
     assert_eq!(dropped(&shared, "traces", "rejected"), 5.0);
-    relay.flush(soon(), true).await;
+    relay.flush(soon(), Attempt::Always).await;
     assert_eq!(sink.attempts(), 1);
 }
 

@@ -1,10 +1,11 @@
-//! The CPU work of an `end` flush (DESIGN.md §9, post-runtime ≤ 1 ms): take every stream of
-//! one invoke out of the aggregator and encode it as an OTLP protobuf body. The invoke is
+//! The CPU work of an `end` flush (docs/measurements.md, post-runtime ≤ 1 ms): take every
+//! stream of one invoke out of the aggregator and encode it as an OTLP protobuf body. The invoke is
 //! the sandbox benchmark's (tests/functions/bench): 1000 lines of every format over the
 //! ~60 streams a busy instrumented function writes.
 //!
 //! `cargo bench -p metricline-proto --bench flush`
 
+// Each bench is its own crate root: a shared file is how two of them share a module.
 #[path = "shared/cpu_time.rs"]
 mod cpu_time;
 

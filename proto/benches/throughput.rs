@@ -1,4 +1,4 @@
-//! Throughput of the hot path (DESIGN.md §9): aggregation (points/s), OTLP encoding
+//! Throughput of the hot path (docs/measurements.md): aggregation (points/s), OTLP encoding
 //! (data points/s) and parse + aggregate of monitoring lines (lines/s) per format and for
 //! a realistic mix. Budget: ≥ 2 million mixed lines/s on one core.
 //!
@@ -8,6 +8,7 @@
 //! (CI, a busy laptop) wall-clock numbers mostly measure the neighbours, while CPU time
 //! stays what one core spends, which is what the budget is about.
 
+// Each bench is its own crate root: a shared file is how two of them share a module.
 #[path = "shared/cpu_time.rs"]
 mod cpu_time;
 

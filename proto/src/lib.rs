@@ -1,6 +1,6 @@
 //! Every format that crosses a wire in metricline, as pure code.
 //!
-//! Data flows one way (DESIGN.md §1):
+//! Data flows one way (docs/architecture.md):
 //! Telemetry API batch ([`telemetry`]) → records → lines ([`lines`]) or platform events
 //! ([`platform`]) → [`Point`]s → [`aggregate::Aggregator`] → OTLP request ([`otlp`]).
 //!

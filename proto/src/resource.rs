@@ -1,4 +1,4 @@
-//! The OTLP resource of DESIGN.md §5, built from the environment the extension sees.
+//! The OTLP resource of docs/metrics.md, built from the environment the extension sees.
 //!
 //! Precedence, highest first:
 //! - `service.name`: `OTEL_SERVICE_NAME`, then `service.name` in `OTEL_RESOURCE_ATTRIBUTES`,
@@ -7,7 +7,7 @@
 //!   A user who writes a key means it, so detection never silently overrides it (the SDK
 //!   spec merges user-provided attributes over detected ones). This includes
 //!   `service.instance.id`: overriding it makes concurrent environments share streams, which
-//!   the README warns about.
+//!   docs/metrics.md warns about.
 
 use crate::platform::Arch;
 
@@ -144,6 +144,8 @@ pub fn parse_resource_attributes(raw: &str) -> Result<Vec<(String, String)>, Str
 }
 
 /// Decodes `%XX` escapes; the result must be UTF-8. `+` stays a plus (not form encoding).
+/// Strict on purpose: a malformed variable is discarded whole. The exporter's header decoder
+/// (`extension/src/export/config/`) is lenient instead; docs/architecture.md says why.
 fn percent_decode(text: &str) -> Result<String, String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -1,4 +1,4 @@
-//! The extension's own health metrics (DESIGN.md §4): `metricline.lines`,
+//! The extension's own health metrics (docs/metrics.md): `metricline.lines`,
 //! `metricline.points.dropped` and `metricline.telemetry.events.skipped`.
 //!
 //! Every attribute value comes from a closed set, so these streams stay few.

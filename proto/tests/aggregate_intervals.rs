@@ -1,4 +1,4 @@
-//! Time buckets and intervals of delta streams (DESIGN.md §5 "Time buckets").
+//! Time buckets and intervals of delta streams (docs/metrics.md, "Time buckets and temporality").
 
 mod common;
 

@@ -147,11 +147,13 @@ fn each_runtimes_oom_log_line_counts_for_the_latest_started_request() {
         r#""fatal error: runtime: out of memory""#,
         r#""failed to allocate memory (NoMemoryError)""#,
         r#"{"errorType":"Runtime.OutOfMemory","errorMessage":"Runtime exited"}"#,
-        r#"{"timestamp":"2026-01-01T00:00:01Z","level":"ERROR","requestId":"x","message":"MemoryError"}"#,
+        // A JSON record names its request (here the one started last).
+        r#"{"timestamp":"2026-01-01T00:00:01Z","level":"ERROR","requestId":"{request}","message":"MemoryError"}"#,
     ];
-    for (i, line) in lines.iter().enumerate() {
+    for (i, template) in lines.iter().enumerate() {
         let mut p = platform(Arch::X86_64, None);
         let request = format!("r{i}");
+        let line = &template.replace("{request}", &request);
         feed(&mut p, "platform.start", &start(&request));
         assert_eq!(oom_count(&feed(&mut p, "function", line)), 1.0, "{line}");
         assert_eq!(
@@ -167,6 +169,7 @@ fn each_runtimes_oom_log_line_counts_for_the_latest_started_request() {
         );
         // The next request counts again.
         feed(&mut p, "platform.start", &start("next"));
+        let line = &template.replace("{request}", "next");
         assert_eq!(
             oom_count(&feed(&mut p, "function", line)),
             1.0,

@@ -3,6 +3,10 @@ next -> handler -> response/error, logging like the real Python runtime.
 
 After init and after each invoke it flushes stdout and stderr and writes a marker line on
 both, so the sandbox knows every record of the invoke precedes its runtimeDone.
+
+As a worker of Lambda Managed Instances (several run at once), it also marks where each
+invoke's output starts and which request a flushed marker ends, so the sandbox can give
+every line its request id.
 """
 import importlib
 import json
@@ -14,6 +18,8 @@ import traceback
 import urllib.request
 
 MARKER = "\x01metricline-sandbox-flushed"
+REQUEST_MARKER = "\x01metricline-sandbox-request"
+MANAGED = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "lambda-managed-instances"
 
 
 def die_with_sandbox():
@@ -87,11 +93,19 @@ def configure_logging():
     root.setLevel(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper())
 
 
-def flushed():
+def flushed(request_id=None):
+    marker = MARKER + (" " + request_id if MANAGED and request_id else "")
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-        stream.write(MARKER + "\n")
+        stream.write(marker + "\n")
         stream.flush()
+
+
+def starting(request_id):
+    if MANAGED:
+        for stream in (sys.stdout, sys.stderr):
+            stream.write(REQUEST_MARKER + " " + request_id + "\n")
+            stream.flush()
 
 
 def post(path, body, headers=None):
@@ -126,6 +140,7 @@ def main():
             arn = response.headers["Lambda-Runtime-Invoked-Function-Arn"]
             event = json.loads(response.read() or b"null")
         CURRENT["request_id"] = request_id
+        starting(request_id)
         context = Context(request_id, deadline, arn)
         try:
             result = handler(event, context)
@@ -134,7 +149,7 @@ def main():
             traceback.print_exc()
             body, path = error_body(exc), "/error"
             headers = {"Lambda-Runtime-Function-Error-Type": type(exc).__name__}
-        flushed()
+        flushed(request_id)
         post("/invocation/" + request_id + path, body, headers)
 
 

@@ -30,6 +30,12 @@ pub struct Setup {
     pub env: Vec<(String, String)>,
     pub timeout: Duration,
     pub telemetry_api: bool,
+    /// Run under Lambda's limits for this memory size (a cgroup), where the machine can.
+    pub lambda_limits_mb: Option<u64>,
+    /// Lambda Managed Instances with this many runtime workers.
+    pub managed_workers: Option<usize>,
+    /// A Telemetry schema version the sandbox refuses with 400.
+    pub refused_schema: Option<&'static str>,
 }
 
 impl Default for Setup {
@@ -46,6 +52,9 @@ impl Default for Setup {
             ],
             timeout: Duration::from_secs(10),
             telemetry_api: true,
+            lambda_limits_mb: None,
+            managed_workers: None,
+            refused_schema: None,
         }
     }
 }
@@ -68,6 +77,19 @@ impl Setup {
         self.timeout = timeout;
         self
     }
+    /// Lambda's memory limit and CPU share for `memory_mb` (`Builder::lambda_limits`).
+    pub fn lambda_limits(mut self, memory_mb: u64) -> Self {
+        self.lambda_limits_mb = Some(memory_mb);
+        self
+    }
+    pub fn managed_instances(mut self, workers: usize) -> Self {
+        self.managed_workers = Some(workers);
+        self
+    }
+    pub fn refuse_schema(mut self, version: &'static str) -> Self {
+        self.refused_schema = Some(version);
+        self
+    }
 }
 
 /// The function and exporter environment for a sink and a setup.
@@ -87,10 +109,9 @@ pub fn exporter_env(sink: &Sink, protocol: Otlp) -> Vec<(String, String)> {
 }
 
 impl Harness {
-    /// Starts a sink and a sandbox; `None` (after saying why) when the Python venv is
-    /// missing outside CI.
-    pub fn start(test: &str, setup: Setup) -> Option<Harness> {
-        let python = sandbox::require_python(test)?;
+    /// Starts a sink and a sandbox running the binary cargo built for this test.
+    pub fn start(test: &str, setup: Setup) -> Harness {
+        let python = sandbox::require_python(test);
         let sink = Sink::start();
         let mut builder = Sandbox::builder()
             .extension(sandbox::extension_binary())
@@ -99,6 +120,15 @@ impl Harness {
             .log_format(setup.log_format)
             .timeout(setup.timeout)
             .telemetry_api(setup.telemetry_api);
+        if let Some(mb) = setup.lambda_limits_mb {
+            builder = builder.memory_mb(mb).lambda_limits();
+        }
+        if let Some(workers) = setup.managed_workers {
+            builder = builder.managed_instances(workers);
+        }
+        if let Some(version) = setup.refused_schema {
+            builder = builder.refuse_schema(version);
+        }
         for (k, v) in exporter_env(&sink, setup.protocol)
             .into_iter()
             .chain(setup.env)
@@ -108,7 +138,7 @@ impl Harness {
         let sandbox = builder
             .start()
             .unwrap_or_else(|e| panic!("{test}: sandbox: {e}"));
-        Some(Harness { sink, sandbox })
+        Harness { sink, sandbox }
     }
 
     /// Panics with the extension's log when `ok` is false.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::harness::{exporter_env, Otlp};
-use crate::sandbox::{self, Sandbox};
+use crate::sandbox::{self, Builder, Sandbox};
 use crate::sink::Sink;
 
 /// A Lambda architecture the layer is built for.
@@ -38,33 +38,16 @@ pub fn dist_dir() -> PathBuf {
     sandbox::crate_dir().join("../dist")
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Skips (outside CI, after saying why) or fails (with `CI=true`) a test that lacks `what`.
-pub fn missing(test: &str, what: &str) {
-    let message = format!("{test}: {what}");
-    if in_ci() {
-        panic!("{message}");
-    }
-    eprintln!("SKIPPED {message}");
-}
-
-/// The layer zip of an architecture, if `layer/build.sh` has built it.
-pub fn zip(test: &str, arch: Arch) -> Option<PathBuf> {
+/// The layer zip of an architecture; a test that needs it fails when `layer/build.sh` has
+/// not built it. Such tests are `#[ignore]`d, so only a run that asks for them needs it.
+pub fn zip(test: &str, arch: Arch) -> PathBuf {
     let zip = dist_dir().join(format!("metricline-{}.zip", arch.name()));
-    if zip.exists() {
-        return Some(zip);
-    }
-    missing(
-        test,
-        &format!(
-            "{} is missing: run layer/build.sh (scripts/test.sh does) first",
-            zip.display()
-        ),
+    assert!(
+        zip.exists(),
+        "{test}: {} is missing: run layer/build.sh (scripts/test.sh does) first",
+        zip.display()
     );
-    None
+    zip
 }
 
 /// Unpacks a layer zip into `opt` (as Lambda does into `/opt`) and returns
@@ -188,6 +171,17 @@ pub fn start_sandbox(
     sink: &Sink,
     env: &[(&str, &str)],
 ) -> Result<Sandbox, String> {
+    sandbox_builder(extension, function, python, sink, env).start()
+}
+
+/// What [`start_sandbox`] starts, for a caller with more settings (Lambda's limits).
+pub fn sandbox_builder(
+    extension: &Path,
+    function: &str,
+    python: &Path,
+    sink: &Sink,
+    env: &[(&str, &str)],
+) -> Builder {
     let mut builder = Sandbox::builder()
         .extension_named(extension, "metricline")
         .function_dir(sandbox::sample_function(function))
@@ -199,5 +193,5 @@ pub fn start_sandbox(
     {
         builder = builder.env(k, v);
     }
-    builder.start()
+    builder
 }

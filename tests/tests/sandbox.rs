@@ -14,15 +14,7 @@ struct Fixture {
 
 /// The stand-in extension beside the `simple` function, writing what it saw to `out`.
 fn fake_extension(python: &Path, out: &tempfile::NamedTempFile) -> Builder {
-    Sandbox::builder()
-        .extension(sandbox::sample_function("fake_extension").join("fake-extension"))
-        .function_dir(sandbox::sample_function("simple"))
-        .python(python)
-        .env(
-            "PATH",
-            python.parent().unwrap().display().to_string() + ":/usr/bin:/bin",
-        )
-        .env("FAKE_EXTENSION_OUT", out.path().display().to_string())
+    sandbox::with_fake_extension(python, out.path())
 }
 
 fn start(python: &Path, format: LogFormat, timeout: Duration) -> Fixture {
@@ -54,9 +46,7 @@ fn received(out: &tempfile::NamedTempFile) -> Vec<Value> {
 
 #[test]
 fn invokes_follow_lambdas_event_order_and_shutdown_delivers_everything() {
-    let Some(python) = sandbox::require_python("sandbox event order") else {
-        return;
-    };
+    let python = sandbox::require_python("sandbox event order");
     let mut f = start(&python, LogFormat::Text, Duration::from_secs(10));
     let ok = f.sandbox.invoke(r#"{"action":"ok"}"#);
     assert_eq!(
@@ -149,9 +139,7 @@ fn invokes_follow_lambdas_event_order_and_shutdown_delivers_everything() {
 
 #[test]
 fn timeouts_oom_and_json_log_format() {
-    let Some(python) = sandbox::require_python("sandbox timeouts") else {
-        return;
-    };
+    let python = sandbox::require_python("sandbox timeouts");
     let mut f = start(&python, LogFormat::Json, Duration::from_millis(1500));
     let timed_out = f.sandbox.invoke(r#"{"action":"sleep","seconds":30}"#);
     assert_eq!(timed_out.status, InvokeStatus::Timeout);
@@ -196,9 +184,7 @@ fn timeouts_oom_and_json_log_format() {
 
 #[test]
 fn without_the_telemetry_api_subscriptions_get_202_and_nothing_is_delivered() {
-    let Some(python) = sandbox::require_python("sandbox without telemetry") else {
-        return;
-    };
+    let python = sandbox::require_python("sandbox without telemetry");
     let out = tempfile::NamedTempFile::new().unwrap();
     let mut sandbox = fake_extension(&python, &out)
         .telemetry_api(false)
@@ -211,9 +197,7 @@ fn without_the_telemetry_api_subscriptions_get_202_and_nothing_is_delivered() {
 
 #[test]
 fn registration_with_a_name_other_than_the_file_name_gets_403() {
-    let Some(python) = sandbox::require_python("sandbox registration") else {
-        return;
-    };
+    let python = sandbox::require_python("sandbox registration");
     let out = tempfile::NamedTempFile::new().unwrap();
     let mut sandbox = fake_extension(&python, &out)
         .env("FAKE_EXTENSION_NAME", "metricline")
@@ -231,9 +215,7 @@ fn registration_with_a_name_other_than_the_file_name_gets_403() {
 
 #[test]
 fn subscriptions_below_the_buffering_minimum_are_refused() {
-    let Some(python) = sandbox::require_python("sandbox subscription check") else {
-        return;
-    };
+    let python = sandbox::require_python("sandbox subscription check");
     let out = tempfile::NamedTempFile::new().unwrap();
     let mut sandbox = fake_extension(&python, &out)
         .env("FAKE_EXTENSION_TIMEOUT_MS", "10")

@@ -73,7 +73,8 @@ const BACKOFF_CAP: Duration = Duration::from_secs(2);
 
 /// Exponential backoff from 50 ms, doubling per failed attempt (0-based), capped at 2 s, with
 /// jitter in [50 %, 100 %] of the step so that sandboxes failing together spread out.
-/// `jitter` is a uniform draw in [0, 1).
+/// `jitter` is a uniform draw in [0, 1). This paces the attempts of one export; whether a
+/// flush tries at all after failed flushes is `flush/backoff.rs` (docs/architecture.md).
 pub(crate) fn backoff(failed_attempts: u32, jitter: f64) -> Duration {
     let step = BACKOFF_BASE
         .saturating_mul(1u32 << failed_attempts.min(16))

@@ -101,10 +101,6 @@ impl Exporter {
         })
     }
 
-    pub fn endpoint(&self) -> &Uri {
-        &self.endpoint
-    }
-
     /// Sends one request, retrying retryable failures (new connection at once for a
     /// connection found dead; backoff/Retry-After otherwise) until `deadline`, and never
     /// past the configured timeout.

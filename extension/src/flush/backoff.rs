@@ -1,5 +1,6 @@
-//! Backoff while the backend keeps failing (DESIGN.md §7): after a failed export, flushes
+//! Backoff while the backend keeps failing (docs/decisions.md): after a failed export, flushes
 //! only buffer until the backoff ends, so invokes do not each pay the full export timeout.
+//! The pause between the attempts of one export is a different clock: `export/classify.rs`.
 
 use std::time::Duration;
 use tokio::time::Instant;
@@ -43,7 +44,8 @@ impl Backoff {
         wait
     }
 
-    pub fn failures(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn failures(&self) -> u32 {
         self.failures
     }
 }

@@ -1,4 +1,4 @@
-//! Flush scheduling (DESIGN.md §8): the strategies and their decisions ([`policy`]), the
+//! Flush scheduling (docs/configuration.md): the strategies and their decisions ([`policy`]), the
 //! backoff while the backend fails ([`backoff`]), and the flush itself with its retry
 //! buffer handling.
 

@@ -1,12 +1,14 @@
-//! The `/next` loop once everything is set up: one flush plan per INVOKE (DESIGN.md §8),
+//! The `/next` loop once everything is set up: one flush plan per INVOKE (docs/configuration.md),
 //! and the final flush at SHUTDOWN. No export is ever in flight across a `/next` call.
 
 use super::clock::deadline_instant;
 use super::next_event;
+use super::shutdown;
 use crate::extensions_api::{ExtensionsApi, NextEvent};
-use crate::flush::flusher::{Deliver, Flusher, Take};
+use crate::flush::flusher::{Attempt, Deliver, Flushed, Flusher, Take};
 use crate::flush::policy::{InvokePlan, Planner};
-use crate::pipeline::Shared;
+use crate::pipeline::{Pipeline, Shared};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{sleep_until, Instant};
@@ -14,15 +16,8 @@ use tokio::time::{sleep_until, Instant};
 /// An invoke's flush must end this long before its deadline: the function's timeout
 /// covers our post-runtime time too.
 const INVOKE_MARGIN: Duration = Duration::from_millis(50);
-/// The shutdown export ends at least this long before SHUTDOWN's deadline (DESIGN.md §8).
-const SHUTDOWN_MARGIN: Duration = Duration::from_millis(100);
-/// Longest wait for the last `platform.report` at SHUTDOWN...
-const LATE_TELEMETRY: Duration = Duration::from_millis(500);
-/// ...leaving at least this much of the shutdown budget for the export.
-const KEEP_FOR_EXPORT: Duration = Duration::from_millis(300);
-/// Deadlines when Lambda sends none: the maximum function timeout, and the shutdown budget.
+/// The invoke deadline when Lambda sends none: the maximum function timeout.
 const NO_INVOKE_DEADLINE: Duration = Duration::from_secs(900);
-const NO_SHUTDOWN_DEADLINE: Duration = Duration::from_secs(2);
 
 pub struct Active<D> {
     api: ExtensionsApi,
@@ -77,14 +72,13 @@ impl<D: Deliver> Active<D> {
         match self.planner.on_invoke(now) {
             InvokePlan::End => {
                 self.wait_runtime_done(request_id, deadline).await;
-                self.planner.flushed(Instant::now());
-                self.flusher.flush(Take::All, export_deadline, false).await;
+                let done = Instant::now();
+                self.flush(done, Take::All, export_deadline, Attempt::UnlessBackingOff)
+                    .await;
             }
             InvokePlan::Periodic { flush_now: false } => {}
             InvokePlan::Periodic { flush_now: true } => {
-                self.planner.flushed(now);
-                self.flusher
-                    .flush(Take::Until, export_deadline, false)
+                self.flush(now, Take::Until, export_deadline, Attempt::UnlessBackingOff)
                     .await;
             }
             InvokePlan::Continuous { interval } => {
@@ -127,10 +121,14 @@ impl<D: Deliver> Active<D> {
                     tokio::select! {
                         _ = &mut runtime_done => return,
                         _ = sleep_until(tick) => {
-                            planner.flushed(Instant::now());
-                            in_flight = Some(Box::pin(
-                                flusher.flush(Take::Until, export_deadline, false),
-                            ));
+                            in_flight = Some(Box::pin(start_flush(
+                                planner,
+                                flusher,
+                                Instant::now(),
+                                Take::Until,
+                                export_deadline,
+                                Attempt::UnlessBackingOff,
+                            )));
                         }
                     }
                 }
@@ -149,16 +147,42 @@ impl<D: Deliver> Active<D> {
     }
 
     async fn on_shutdown(&mut self, deadline_ms: u64) {
-        let now = Instant::now();
-        let deadline = deadline_instant(deadline_ms, NO_SHUTDOWN_DEADLINE);
-        let left = deadline.saturating_duration_since(now);
-        if let Some(last) = &self.last_request {
-            let wait = LATE_TELEMETRY.min(left.saturating_sub(KEEP_FOR_EXPORT));
-            self.shared
-                .wait_until(now + wait, |p| p.report_seen(last))
-                .await;
-        }
-        let export_deadline = deadline.checked_sub(SHUTDOWN_MARGIN).unwrap_or(now);
-        self.flusher.flush(Take::All, export_deadline, true).await;
+        let last = self.last_request.take();
+        let reported = last.map(|last| move |p: &Pipeline| p.report_seen(&last));
+        shutdown::flush(
+            &self.shared,
+            &self.flusher,
+            shutdown::deadline(deadline_ms),
+            reported,
+        )
+        .await;
     }
+
+    /// Flushes at `now` and waits for it (see [`start_flush`]).
+    async fn flush(&mut self, now: Instant, take: Take, deadline: Instant, attempt: Attempt) {
+        let flush = start_flush(
+            &mut self.planner,
+            &self.flusher,
+            now,
+            take,
+            deadline,
+            attempt,
+        );
+        flush.await;
+    }
+}
+
+/// Starts a flush at `now`: the one place that both notes the start in the planner (the
+/// periodic and continuous intervals count from flush starts) and hands the work to the
+/// flusher, so the two never disagree about when the last flush began.
+fn start_flush<'a, D: Deliver>(
+    planner: &mut Planner,
+    flusher: &'a Flusher<D>,
+    now: Instant,
+    take: Take,
+    deadline: Instant,
+    attempt: Attempt,
+) -> impl Future<Output = Flushed> + 'a {
+    planner.flushed(now);
+    flusher.flush(take, deadline, attempt)
 }

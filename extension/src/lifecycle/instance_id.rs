@@ -1,5 +1,5 @@
 //! `service.instance.id`: a random UUID v4 per execution environment, so concurrent
-//! sandboxes of one function never write the same stream (DESIGN.md §5).
+//! sandboxes of one function never write the same stream (docs/metrics.md).
 
 use std::io::Read;
 

@@ -15,6 +15,7 @@ use super::inbox::Inbox;
 use super::Addresses;
 use crate::export::{ExportOutcome, Exporter};
 use crate::flush::backoff::Backoff;
+use crate::flush::flusher::Attempt;
 
 /// Largest merged request sent: gRPC's default message limit, which collectors accept
 /// over either transport.
@@ -57,19 +58,19 @@ impl Relay {
     }
 
     /// Sends everything queued before `deadline`; what does not get through stays queued.
-    /// While a signal's backend is backing off, its data only waits, unless `always_try`.
-    pub async fn flush(&self, deadline: Instant, always_try: bool) {
+    /// While a signal's backend is backing off, its data only waits, unless [`Attempt::Always`].
+    pub async fn flush(&self, deadline: Instant, attempt: Attempt) {
         let [metrics, traces, logs] = &self.routes;
         tokio::join!(
-            self.flush_route(metrics, deadline, always_try),
-            self.flush_route(traces, deadline, always_try),
-            self.flush_route(logs, deadline, always_try),
+            self.flush_route(metrics, deadline, attempt),
+            self.flush_route(traces, deadline, attempt),
+            self.flush_route(logs, deadline, attempt),
         );
     }
 
-    async fn flush_route(&self, route: &Route, deadline: Instant, always_try: bool) {
+    async fn flush_route(&self, route: &Route, deadline: Instant, attempt: Attempt) {
         let now = Instant::now();
-        let allowed = always_try || route.backoff.borrow().allows(now);
+        let allowed = attempt == Attempt::Always || route.backoff.borrow().allows(now);
         if !allowed || deadline.saturating_duration_since(now) < MIN_BUDGET {
             return;
         }

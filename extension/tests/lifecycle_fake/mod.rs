@@ -23,6 +23,12 @@ pub struct State {
     pub registered_as: Option<String>,
     pub accept_feature: Option<String>,
     pub subscription: Option<serde_json::Value>,
+    /// The schema version of every subscription request, in order.
+    pub schemas: Vec<String>,
+    /// Subscriptions with this schema version are answered 400.
+    pub refused_schema: Option<&'static str>,
+    /// The `events` of the registration.
+    pub registered_events: Option<serde_json::Value>,
     pub next_calls: usize,
     pub register_status: Option<u16>,
     pub subscribe_status: Option<u16>,
@@ -123,6 +129,9 @@ async fn handle(
             }
             s.registered_as = name;
             s.accept_feature = feature;
+            s.registered_events = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .map(|b| b["events"].clone());
             let mut response = answer(
                 200,
                 r#"{"functionName":"f","functionVersion":"$LATEST","handler":"h","accountId":"123456789012"}"#,
@@ -135,7 +144,13 @@ async fn handle(
         "/2022-07-01/telemetry" => {
             let mut s = state.lock().unwrap();
             assert_eq!(id.as_deref(), Some("ext-1"));
-            s.subscription = serde_json::from_slice(&body).ok();
+            let subscription: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let schema = subscription["schemaVersion"].as_str().unwrap().to_string();
+            s.schemas.push(schema.clone());
+            if s.refused_schema == Some(schema.as_str()) {
+                return answer(400, r#"{"errorType":"ValidationError"}"#);
+            }
+            s.subscription = Some(subscription);
             answer(s.subscribe_status.unwrap_or(200), "\"OK\"")
         }
         "/2020-01-01/extension/event/next" => {

@@ -44,6 +44,7 @@ pub fn shared() -> Arc<Shared> {
             histograms: HistogramAggregation::Exponential,
             start_time_unix_nano: 0,
         },
+        limits: Default::default(),
     })))
 }
 

@@ -4,7 +4,8 @@
 //! against with a keyed hash (SipHash); a folded 64×64→128-bit multiply per word mixes
 //! well enough for the hash table and costs a few cycles.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use hashbrown::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// Hash-table builder for stream keys.
 pub(super) type StreamHashBuilder = BuildHasherDefault<StreamHasher>;
@@ -62,5 +63,12 @@ impl Hasher for StreamHasher {
         let mut last = *self;
         last.add(0);
         last.0
+    }
+}
+
+/// Shrinks a hash table that holds under a quarter of its capacity, keeping room to grow.
+pub(super) fn shrink_table<K: Hash + Eq, V>(table: &mut HashMap<K, V, StreamHashBuilder>) {
+    if table.capacity() > 64 && table.len() < table.capacity() / 4 {
+        table.shrink_to(table.len() * 2);
     }
 }

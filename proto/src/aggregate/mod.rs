@@ -1,16 +1,22 @@
-//! Per-stream aggregation into 10 s epoch-aligned buckets (DESIGN.md §5).
+//! Per-stream aggregation into 10 s epoch-aligned buckets (docs/metrics.md).
 //!
 //! Each value lands in the bucket `(k·10 s, (k+1)·10 s]` holding its own timestamp. A take
 //! closes the open bucket at the flush instant, so for every stream the exported points
 //! cover contiguous, non-overlapping `(start, end]` intervals with `start < end`: the first
 //! starts at its bucket's start, each later one at the previous one's end. A value stamped
 //! at or before what its stream already exported goes into the next interval. Every
-//! accepted value is exported exactly once, or counted by [`Aggregator::shed_oldest`].
+//! accepted value is exported exactly once (in its own stream or its metric's overflow
+//! point), or counted as shed by the retry buffer's bounds. What the aggregator holds is
+//! bounded: `limits.rs` (attribute sets and metrics), `released.rs` (what is kept of
+//! exported delta streams) and `shed.rs` (the retry buffer); docs/limits.md.
 
 mod bucket;
 mod explicit;
 mod exponential;
 mod hash;
+mod limits;
+mod released;
+mod shed;
 mod stream;
 mod value;
 
@@ -21,10 +27,21 @@ pub use explicit::{ExplicitHistogram, DEFAULT_BOUNDS, SECONDS_BOUNDS};
 pub use exponential::{
     bucket_index, ExponentialBuckets, ExponentialHistogram, MAX_SCALE, MAX_SIZE,
 };
+pub use limits::{
+    Limits, Overflowed, Recorded, DEFAULT_CARDINALITY_LIMIT, DEFAULT_METRIC_LIMIT,
+    OVERFLOW_ATTRIBUTE,
+};
+pub use released::CAPACITY as RELEASED_CAPACITY;
+pub use shed::Budget;
+use shed::Buffer;
 pub use value::Value;
 
 use crate::model::{KeyRef, Point, PointRef, PointSink, StreamKey};
+use hash::shrink_table;
 use hash::StreamHashBuilder;
+use limits::{is_overflow_set, Admit, MetricRef, Metrics, OVERFLOW_SET};
+use released::Released;
+use std::hash::BuildHasher;
 use stream::Stream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +91,6 @@ impl Export {
     }
 }
 
-/// A delta stream with nothing pending and nothing exported for this long is forgotten.
-const FORGET_AFTER_NANOS: u64 = 10 * 60 * crate::model::NANOS_PER_SEC;
-
 /// Lets the stream table find a [`StreamKey`] by its [`KeyRef`] (they hash the same).
 impl Equivalent<StreamKey> for KeyRef<'_> {
     fn equivalent(&self, key: &StreamKey) -> bool {
@@ -84,7 +98,8 @@ impl Equivalent<StreamKey> for KeyRef<'_> {
     }
 }
 
-/// The parsers can record straight into the aggregator (`lines::parse_text_into`).
+/// The parsers can record straight into the aggregator (`lines::parse_text_into`); what
+/// they push is source data, bounded by the metric limit.
 impl PointSink for Aggregator {
     fn push_point(&mut self, point: PointRef<'_>) {
         self.record_ref(point);
@@ -95,22 +110,32 @@ impl PointSink for Aggregator {
 pub struct Aggregator {
     config: AggregationConfig,
     streams: HashMap<StreamKey, Stream, StreamHashBuilder>,
-    /// Latest interval end of any forgotten stream: a stream seen again never reaches
-    /// back past it, so it cannot overlap what it exported before it was forgotten.
-    forgotten_floor: u64,
+    metrics: Metrics,
+    /// Delta streams let go after their export: where each ended.
+    released: Released,
+    /// The retry buffer's bound and what is pending against it (`shed.rs`).
+    buffer: Buffer,
 }
 
 impl Aggregator {
+    /// An aggregator with the default [`Limits`].
     pub fn new(config: AggregationConfig) -> Self {
+        Self::with_limits(config, Limits::default())
+    }
+
+    pub fn with_limits(config: AggregationConfig, limits: Limits) -> Self {
         Aggregator {
             config,
             streams: HashMap::default(),
-            forgotten_floor: 0,
+            metrics: Metrics::new(limits),
+            released: Released::default(),
+            buffer: Buffer::default(),
         }
     }
 
-    /// Adds one value to its stream. Non-finite values (which the parsers already reject)
-    /// are ignored rather than poisoning a sum or a histogram.
+    /// Adds one value of the extension's own or platform metrics: subject to the
+    /// cardinality limit, not to the metric limit (so that `metricline.lines` can count
+    /// what that limit refuses). Non-finite values are ignored rather than poisoning a sum.
     pub fn record(&mut self, point: Point) {
         if !point.value.is_finite() {
             return;
@@ -118,36 +143,90 @@ impl Aggregator {
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         // Look up by reference: an existing stream costs no allocation.
         if let Some(stream) = self.streams.get_mut(&key) {
-            stream.record(key.kind, &key.unit, &self.config, t, value);
+            let added = stream.record(key.kind, &key.unit, &self.config, t, value);
+            self.added(added);
             return;
         }
-        let mut stream = Stream::new(self.initial_floor());
-        stream.record(key.kind, &key.unit, &self.config, t, value);
-        self.streams.insert(key, stream);
+        let metric = MetricRef::of(&key);
+        let admit = self
+            .metrics
+            .admit(metric, is_overflow_set(&key.attributes), false);
+        self.record_new(admit, metric, || key.clone(), t, value);
     }
 
-    /// [`record`](Self::record) for a borrowed point, as the line parsers emit them: the
-    /// owned key is built only when the stream is new.
-    pub fn record_ref(&mut self, point: PointRef<'_>) {
+    /// Adds one value of a source (log lines, receivers), borrowed as the line parsers
+    /// emit them: the owned key is built only when the stream is new.
+    pub fn record_ref(&mut self, point: PointRef<'_>) -> Recorded {
         if !point.value.is_finite() {
-            return;
+            return Recorded::NotFinite;
         }
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         if let Some(stream) = self.streams.get_mut(&key) {
-            stream.record(key.kind, key.unit, &self.config, t, value);
-            return;
+            let added = stream.record(key.kind, key.unit, &self.config, t, value);
+            self.added(added);
+            return Recorded::Stream;
         }
-        let mut stream = Stream::new(self.initial_floor());
-        stream.record(key.kind, key.unit, &self.config, t, value);
-        self.streams.insert(key.to_stream_key(), stream);
+        let metric = MetricRef {
+            name: key.name,
+            unit: key.unit,
+            kind: key.kind,
+        };
+        let admit = self
+            .metrics
+            .admit(metric, is_overflow_set(key.attributes), true);
+        self.record_new(admit, metric, || key.to_stream_key(), t, value)
     }
 
-    fn initial_floor(&self) -> u64 {
-        match self.config.temporality {
-            Temporality::Delta => self.forgotten_floor,
-            // A cumulative point must end after its start time.
-            Temporality::Cumulative => self.config.start_time_unix_nano.max(self.forgotten_floor),
+    /// Records a value the stream table has no stream for, where `admit` sends it.
+    fn record_new(
+        &mut self,
+        admit: Admit,
+        metric: MetricRef<'_>,
+        owned: impl FnOnce() -> StreamKey,
+        t: u64,
+        value: f64,
+    ) -> Recorded {
+        let (key, recorded) = match admit {
+            Admit::Refused => return Recorded::TooManyMetrics,
+            Admit::Set => (owned(), Recorded::Stream),
+            Admit::Overflow => {
+                let overflow = KeyRef {
+                    name: metric.name,
+                    unit: metric.unit,
+                    kind: metric.kind,
+                    attributes: &OVERFLOW_SET,
+                };
+                if let Some(stream) = self.streams.get_mut(&overflow) {
+                    let added = stream.record(metric.kind, metric.unit, &self.config, t, value);
+                    self.added(added);
+                    return Recorded::Overflow;
+                }
+                (overflow.to_stream_key(), Recorded::Overflow)
+            }
+        };
+        let mut stream = self.new_stream(&key);
+        let added = stream.record(key.kind, &key.unit, &self.config, t, value);
+        self.streams.insert(key, stream);
+        self.added(added);
+        recorded
+    }
+
+    /// A stream for `key`: one let go before continues where it ended.
+    fn new_stream(&mut self, key: &StreamKey) -> Stream {
+        let hash = self.streams.hasher().hash_one(key);
+        if let Some(end) = self.released.take(hash) {
+            return Stream::resumed(end);
         }
+        Stream::new(match self.config.temporality {
+            Temporality::Delta => self.released.floor(),
+            // A cumulative point must end after its start time.
+            Temporality::Cumulative => self.config.start_time_unix_nano,
+        })
+    }
+
+    /// Streams held now, overflow streams included.
+    pub fn stream_count(&self) -> usize {
+        self.streams.len()
     }
 
     /// Takes every value with a timestamp at or before `t_unix_nano`, closing open buckets
@@ -170,23 +249,26 @@ impl Aggregator {
     fn take(&mut self, t: u64, close: fn(&Stream, u64) -> u64) -> Export {
         let mut export = Export::default();
         let config = self.config;
-        let forget_before = match config.temporality {
-            Temporality::Delta => t.saturating_sub(FORGET_AFTER_NANOS),
-            Temporality::Cumulative => 0,
-        };
-        let forgotten_floor = &mut self.forgotten_floor;
+        let delta = config.temporality == Temporality::Delta;
+        let (metrics, released) = (&mut self.metrics, &mut self.released);
+        let hasher = self.streams.hasher().clone();
         self.streams.retain(|key, stream| {
             let mut points = Vec::new();
             stream.take(key, &config, close(stream, t), &mut points);
             if !points.is_empty() {
                 export.streams.push((key.clone(), points));
             }
-            if stream.idle_since(forget_before) {
-                *forgotten_floor = (*forgotten_floor).max(stream.floor());
+            // Delta: nothing pending, nothing to keep but where it ended.
+            if delta && stream.pending_points() == 0 {
+                released.remember(hasher.hash_one(key), stream.floor());
+                metrics.release(key);
                 return false;
             }
             true
         });
+        shrink_table(&mut self.streams);
+        self.metrics.shrink();
+        self.recount();
         export
     }
 
@@ -200,42 +282,13 @@ impl Aggregator {
             match self.streams.get_mut(&key) {
                 Some(stream) => stream.put_back(points, cumulative),
                 None => {
-                    let mut stream = Stream::new(self.initial_floor());
+                    self.metrics.readmit(&key);
+                    let mut stream = self.new_stream(&key);
                     stream.put_back(points, cumulative);
                     self.streams.insert(key, stream);
                 }
             }
         }
-    }
-
-    /// Data points a take would produce now: pending buckets plus put-back points.
-    pub fn pending_points(&self) -> usize {
-        self.streams.values().map(Stream::pending_points).sum()
-    }
-
-    /// Drops the oldest data points (by time, across streams) until at most `max_points`
-    /// wait, and returns how many it dropped. The count is of aggregated data points (one
-    /// per stream and bucket, or per put-back point), not of the raw values in them; the
-    /// caller counts it into `metricline.points.dropped`.
-    pub fn shed_oldest(&mut self, max_points: usize) -> usize {
-        let pending = self.pending_points();
-        if pending <= max_points {
-            return 0;
-        }
-        let excess = pending - max_points;
-        let mut times: Vec<u64> = self
-            .streams
-            .values()
-            .flat_map(Stream::pending_times)
-            .collect();
-        let (_, &mut cut, _) = times.select_nth_unstable(excess - 1);
-        // Everything older than `cut` goes, and as many points at `cut` as still needed.
-        let older = times.iter().filter(|&&time| time < cut).count();
-        let mut quota_at_cut = excess - older;
-        let mut dropped = 0;
-        for stream in self.streams.values_mut() {
-            dropped += stream.shed(cut, &mut quota_at_cut);
-        }
-        dropped
+        self.recount();
     }
 }

@@ -1,4 +1,4 @@
-//! Monitoring lines (DESIGN.md §3): finds `MONITORING|`, Datadog JSON and EMF lines in a
+//! Monitoring lines (docs/metrics.md): finds `MONITORING|`, Datadog JSON and EMF lines in a
 //! `function` record and turns them into [`Point`](crate::Point)s, or rejects them with a [`Reason`].
 //!
 //! Where a line is looked for: a text record, after an optional Node.js or Python runtime
@@ -10,26 +10,23 @@
 //! enabled format (`_aws`, `"m"`, `MONITORING|`).
 //!
 //! A rejected line appends nothing: an EMF document is kept or rejected as a whole.
+//!
+//! Layout: `detect/` finds the line in a record, `formats/` holds one module per format,
+//! `readers/` the field and JSON readers the formats share, `selection.rs` the set of
+//! enabled formats (`METRICLINE_FORMATS`), `reason.rs` the rejection reasons.
 
-mod datadog;
 mod detect;
-mod emf;
-mod fields;
 mod formats;
-mod json;
-mod monitoring;
-mod number;
-mod plain;
-mod prefix;
+mod readers;
 mod reason;
-mod scan;
+mod selection;
 
 pub use detect::{parse_record, parse_record_into, parse_text, parse_text_into};
-pub use emf::NAMESPACE_ATTRIBUTE;
-pub use formats::{Formats, FormatsError};
+pub use formats::emf::NAMESPACE_ATTRIBUTE;
 pub use reason::Reason;
+pub use selection::{Formats, FormatsError};
 
-/// A monitoring-line format (DESIGN.md §3).
+/// A monitoring-line format (docs/metrics.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
     /// Datadog `MONITORING|<epoch>|<value>|<type>|<name>[|#<tags>]`.

@@ -11,7 +11,7 @@ pub use borrowed::{AttributeRef, KeyRef, PointRef, PointSink};
 pub type Attributes = Vec<(String, String)>;
 
 /// What a stream aggregates into. Every sum in metricline is monotonic: negative counts are
-/// rejected at parse time (DESIGN.md §3), and platform counters only grow.
+/// rejected at parse time (docs/metrics.md), and platform counters only grow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     /// Monotonic sum of the values.

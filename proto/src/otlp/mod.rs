@@ -1,5 +1,9 @@
 //! OTLP encoding of an [`Export`]: one `ExportMetricsServiceRequest` with one resource, one
 //! scope (`metricline`) and one metric per (name, unit, kind), as protobuf or OTLP/JSON.
+//!
+//! A flush sends a [`Request`] ([`OtlpBody`]): protobuf written straight from the export
+//! (`request_protobuf.rs`), or OTLP/JSON of the message [`encode`] builds. [`encode_protobuf`]
+//! serves only messages built by hand (tests, benchmarks); see docs/architecture.md.
 
 mod groups;
 mod json;

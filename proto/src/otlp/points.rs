@@ -26,7 +26,7 @@ pub(super) fn empty_data(value: &Value, temporality: Temporality) -> metric::Dat
         Temporality::Cumulative => AggregationTemporality::Cumulative,
     } as i32;
     match value {
-        // Every metricline sum is monotonic (DESIGN.md §3, §4).
+        // Every metricline sum is monotonic (docs/metrics.md).
         Value::Sum(_) => metric::Data::Sum(Sum {
             data_points: Vec::new(),
             aggregation_temporality: temporality,

@@ -83,7 +83,7 @@ fn metric(w: &mut Writer, group: &MetricGroup<'_>, temporality: u64) {
             w.uint(2, temporality);
         }
         if field == 7 {
-            // Sum.is_monotonic: every metricline sum is (DESIGN.md §3, §4).
+            // Sum.is_monotonic: every metricline sum is (docs/metrics.md).
             w.uint(3, 1);
         }
     });

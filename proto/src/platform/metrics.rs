@@ -1,4 +1,4 @@
-//! The platform metrics of DESIGN.md §4: name, kind and unit of each, and how a value
+//! The platform metrics of docs/metrics.md: name, kind and unit of each, and how a value
 //! becomes a [`Point`].
 //!
 //! Platform points carry no attributes. The semantic conventions allow only `faas.trigger`
@@ -51,7 +51,7 @@ pub const OUT_OF_MEMORY: Metric = sum("aws.lambda.out_of_memory", "{invocation}"
 pub const ESTIMATED_COST: Metric = sum("aws.lambda.estimated_cost", "USD");
 pub const LOGS_DROPPED: Metric = sum("aws.lambda.logs_dropped", "{record}");
 
-/// Every platform metric, in the order of the DESIGN.md table.
+/// Every platform metric, in the order of the table in docs/metrics.md.
 pub const ALL: [Metric; 18] = [
     INVOCATIONS,
     ERRORS,

@@ -1,19 +1,24 @@
-//! Platform events → the platform metrics of DESIGN.md §4.
+//! Platform events → the platform metrics of docs/metrics.md.
 //!
 //! [`Platform`] keeps the little state that metrics spanning several events need: which
 //! requests already counted as out of memory, the `runtimeDone` duration of recent requests
 //! (for the post-runtime duration) and where the init duration came from.
+//!
+//! Nothing depends on the order of init and invoke events (durable functions may send
+//! `platform.initStart` after the first invoke), and per-request facts are matched by
+//! request id, so concurrent invocations (Lambda Managed Instances, docs/lmi.md) interleave
+//! freely.
 
 pub mod metrics;
 mod oom;
 mod recent;
 
 pub use oom::{is_oom_log, OOM_ERROR_TYPE};
+pub use recent::Recent;
 
 use crate::model::Point;
 use crate::telemetry::{span_duration_ms, Body, Event, Report, RuntimeDone};
 use metrics::*;
-use recent::Recent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arch {
@@ -39,6 +44,15 @@ impl Arch {
         }
     }
 }
+
+/// `initializationType` of Lambda Managed Instances.
+pub const MANAGED_INSTANCES: &str = "lambda-managed-instances";
+
+/// The spans of `runtimeDone` (or, without one, of the thin `report`) that time the response.
+const RESPONSE_SPANS: [(&str, Metric); 2] = [
+    ("responseLatency", RESPONSE_LATENCY),
+    ("responseDuration", RESPONSE_DURATION),
+];
 
 /// Price of one request in USD, on both architectures.
 pub const PRICE_PER_REQUEST: f64 = 0.000_000_2;
@@ -67,7 +81,8 @@ pub struct Platform {
     /// `runtimeDone.metrics.durationMs` of recent requests (`None` when it had no metrics).
     runtime_done: Recent<Option<f64>>,
     oom: oom::OomTracker,
-    /// The request of the latest `platform.start`: log lines belong to it.
+    /// The request of the latest `platform.start`: text log lines, which carry no request
+    /// id, belong to it.
     current_request: String,
 }
 
@@ -87,10 +102,13 @@ impl Platform {
     pub fn on_event(&mut self, event: &Event, out: &mut Vec<Point>) {
         let t = event.time_unix_nano;
         match &event.body {
-            Body::InitStart(_) => {
+            Body::InitStart(init) => {
                 // A suppressed init is started again during the first invoke (phase
-                // `invoke`); it is still the same cold start of this environment.
-                if !self.coldstart_counted {
+                // `invoke`); it is still the same cold start of this environment. An
+                // environment of Lambda Managed Instances is initialized before any request
+                // is routed to it: no request waits for its init, so it is no cold start.
+                let managed = init.initialization_type.as_deref() == Some(MANAGED_INSTANCES);
+                if !self.coldstart_counted && !managed {
                     self.coldstart_counted = true;
                     COLDSTARTS.emit(1.0, t, out);
                 }
@@ -114,10 +132,15 @@ impl Platform {
             Body::LogsDropped(dropped) => LOGS_DROPPED.emit(dropped.dropped_records, t, out),
             Body::Function(record) => {
                 if is_oom_log(record) {
-                    // A line before any `platform.start` is from init: key "".
-                    let request = std::mem::take(&mut self.current_request);
-                    self.count_oom(&request, t, out);
-                    self.current_request = request;
+                    match oom::log_request_id(record) {
+                        Some(request) => self.count_oom(&request, t, out),
+                        None => {
+                            // A line before any `platform.start` is from init: key "".
+                            let request = std::mem::take(&mut self.current_request);
+                            self.count_oom(&request, t, out);
+                            self.current_request = request;
+                        }
+                    }
                 }
             }
             Body::Extension(_)
@@ -137,13 +160,10 @@ impl Platform {
         if let Some(bytes) = metrics.and_then(|m| m.produced_bytes) {
             PRODUCED_BYTES.emit(bytes, t, out);
         }
-        for (span, metric) in [
-            ("responseLatency", RESPONSE_LATENCY),
-            ("responseDuration", RESPONSE_DURATION),
-            ("runtimeOverhead", RUNTIME_OVERHEAD),
-        ] {
+        for (span, metric) in RESPONSE_SPANS {
             metric.emit_ms(span_duration_ms(&done.spans, span), t, out);
         }
+        RUNTIME_OVERHEAD.emit_ms(span_duration_ms(&done.spans, "runtimeOverhead"), t, out);
         if done.error_type.as_deref() == Some(OOM_ERROR_TYPE) {
             self.count_oom(&done.request_id, t, out);
         }
@@ -155,8 +175,13 @@ impl Platform {
         let runtime_done = self.runtime_done.remove(&report.request_id);
         if runtime_done.is_none() {
             // No `runtimeDone` was seen for this request (Lambda Managed Instances send
-            // none): the report's status is the only record of the outcome.
+            // none): the report has the outcome, the response spans, and the duration of
+            // the function's work (no freeze, no post-runtime phase there).
             count_status(&report.status, t, out);
+            INVOKE_DURATION.emit_ms(m.duration_ms, t, out);
+            for (span, metric) in RESPONSE_SPANS {
+                metric.emit_ms(span_duration_ms(&report.spans, span), t, out);
+            }
         }
         DURATION.emit_ms(m.duration_ms, t, out);
         BILLED_DURATION.emit_ms(m.billed_duration_ms, t, out);

@@ -3,6 +3,8 @@
 
 use super::recent::Recent;
 use crate::telemetry::Record;
+use serde::Deserialize;
+use std::borrow::Cow;
 
 /// The `errorType` Lambda reports when the runtime was killed for using all its memory.
 pub const OOM_ERROR_TYPE: &str = "Runtime.OutOfMemory";
@@ -34,6 +36,25 @@ pub fn is_oom_log(record: &Record) -> bool {
         Record::Json(raw) => raw.get(),
     };
     text.contains("emory") && LOG_MARKERS.iter().any(|m| text.contains(m))
+}
+
+/// The `requestId` a JSON function record carries (the JSON log format always adds it to
+/// lines it wraps), so the line is matched to its own request even while several run at
+/// once (Lambda Managed Instances). `None` for text records and JSON without one.
+pub(crate) fn log_request_id(record: &Record) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Tagged<'a> {
+        #[serde(rename = "requestId", borrow)]
+        request_id: Option<Cow<'a, str>>,
+    }
+    let Record::Json(raw) = record else {
+        return None;
+    };
+    let tagged: Tagged<'_> = serde_json::from_str(raw.get()).ok()?;
+    tagged
+        .request_id
+        .filter(|id| !id.is_empty())
+        .map(Cow::into_owned)
 }
 
 /// The requests already counted as out of memory.

@@ -1,4 +1,4 @@
-//! Telemetry API events (schema 2022-12-13): a batch is a JSON array decoded element by
+//! Telemetry API events (schema 2025-01-29, and 2022-12-13 alike): a batch is a JSON array decoded element by
 //! element, so one unknown or malformed event costs only itself.
 //!
 //! `function` and `extension` records stay undecoded JSON (or a plain string) so the line

@@ -1,4 +1,5 @@
-//! The `record` of every platform event type (schema 2022-12-13), as typed structs.
+//! The `record` of every platform event type (schema 2025-01-29, which only adds fields to
+//! 2022-12-13, so records of either decode), as typed structs.
 //!
 //! Numbers are `f64` because the platform's Go code may encode integers as floats; fields
 //! that are optional in the schema (or absent on Lambda Managed Instances) are `Option`.
@@ -17,6 +18,11 @@ pub struct InitStart {
     pub runtime_version_arn: Option<String>,
     pub function_name: Option<String>,
     pub function_version: Option<String>,
+    /// Lambda Managed Instances: the instance running this execution environment...
+    pub instance_id: Option<String>,
+    /// ...and its memory, in bytes.
+    pub instance_max_memory: Option<f64>,
+    pub tracing: Option<Tracing>,
 }
 
 /// `platform.initRuntimeDone`.
@@ -30,6 +36,7 @@ pub struct InitRuntimeDone {
     pub error_type: Option<String>,
     #[serde(default, deserialize_with = "lenient_spans")]
     pub spans: Vec<Span>,
+    pub tracing: Option<Tracing>,
 }
 
 /// `platform.initReport`.
@@ -45,6 +52,7 @@ pub struct InitReport {
     pub metrics: DurationMetrics,
     #[serde(default, deserialize_with = "lenient_spans")]
     pub spans: Vec<Span>,
+    pub tracing: Option<Tracing>,
 }
 
 /// `metrics` of the events that only report a duration.
@@ -60,6 +68,8 @@ pub struct DurationMetrics {
 pub struct Start {
     pub request_id: String,
     pub version: Option<String>,
+    /// Schema 2025-01-29: the invoked function's ARN.
+    pub function_arn: Option<String>,
     pub tracing: Option<Tracing>,
 }
 
@@ -97,7 +107,9 @@ pub struct RuntimeDoneMetrics {
     pub produced_bytes: Option<f64>,
 }
 
-/// `platform.report`: produced once every extension has called `/next` after the invoke.
+/// `platform.report`: produced once every extension has called `/next` after the invoke; on
+/// Lambda Managed Instances, a thin one (duration, response spans, status) as the request
+/// ends, with no `runtimeDone` before it.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
@@ -107,7 +119,8 @@ pub struct Report {
     pub error_type: Option<String>,
     #[serde(default)]
     pub metrics: ReportMetrics,
-    /// `extensionOverhead` when extensions are registered.
+    /// `extensionOverhead` when extensions are registered; `responseLatency` and
+    /// `responseDuration` on Lambda Managed Instances.
     #[serde(default, deserialize_with = "lenient_spans")]
     pub spans: Vec<Span>,
     pub tracing: Option<Tracing>,

@@ -1,5 +1,6 @@
 """A function that logs, prints and answers according to the event."""
 import logging
+import os
 import time
 
 logger = logging.getLogger()
@@ -16,4 +17,4 @@ def handler(event, context):
         raise MemoryError()
     if action == "sleep":
         time.sleep(event.get("seconds", 5))
-    return {"ok": True, "request": context.aws_request_id}
+    return {"ok": True, "request": context.aws_request_id, "pid": os.getpid()}

@@ -1,5 +1,6 @@
 //! Telemetry API event envelopes and the platform records Lambda emits, in the shapes of
-//! schema 2022-12-13, timestamped like Lambda (ISO 8601, milliseconds, UTC).
+//! schema 2022-12-13 (which 2025-01-29 extends), timestamped like Lambda (ISO 8601,
+//! milliseconds, UTC); on Lambda Managed Instances, their init records and thin reports.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -151,6 +152,37 @@ pub fn report(f: &ReportFacts) -> Value {
         "spans": [span("extensionOverhead", r.started + r.duration, f.extension_overhead)],
     });
     if let Some(error_type) = r.error_type {
+        record["errorType"] = json!(error_type);
+    }
+    envelope("platform.report", record)
+}
+
+/// An init record as Lambda Managed Instances send it: their initialization type, and in
+/// `initStart` the instance's id and memory (schema 2025-01-29).
+pub fn managed_init(mut event: Value, instance_memory_bytes: u64) -> Value {
+    let record = &mut event["record"];
+    record["initializationType"] = json!("lambda-managed-instances");
+    if event["type"] == "platform.initStart" {
+        event["record"]["instanceId"] = json!("i-0sandbox00000000");
+        event["record"]["instanceMaxMemory"] = json!(instance_memory_bytes);
+    }
+    event
+}
+
+/// The thin `platform.report` of Lambda Managed Instances, sent as the request ends (there
+/// is no `runtimeDone`): duration, response spans, status, and no billing or memory.
+pub fn thin_report(f: &RuntimeFacts) -> Value {
+    let response_start = f.started + f.response_latency;
+    let mut record = json!({
+        "requestId": f.request_id,
+        "status": f.status,
+        "metrics": { "durationMs": ms(f.duration) },
+        "spans": [
+            span("responseLatency", f.started, f.response_latency),
+            span("responseDuration", response_start, Duration::from_micros(50)),
+        ],
+    });
+    if let Some(error_type) = f.error_type {
         record["errorType"] = json!(error_type);
     }
     envelope("platform.report", record)

@@ -74,6 +74,16 @@ fn register(shared: &Shared, config: &ApiConfig, req: &ApiRequest) -> Reply {
             &format!("{events:?}"),
         );
     }
+    if config.managed && events.iter().any(|e| e == "INVOKE") {
+        // As Lambda Managed Instances answer it; the refusal fails the function's init.
+        let message = "INVOKE: ErrorInvalidEventType";
+        shared.update(|s| {
+            if let Some(ext) = s.extensions.iter_mut().find(|e| e.name == name) {
+                ext.register_error = Some(message.to_owned());
+            }
+        });
+        return error_reply(StatusCode::FORBIDDEN, "Extension.InvalidEventType", message);
+    }
     let id = new_identifier();
     let registered = shared.update(|s| {
         let ext = s

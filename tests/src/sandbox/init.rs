@@ -8,10 +8,12 @@ use super::lifecycle::common_env;
 use super::process::{self, Environment};
 use super::server::{self, ApiConfig};
 use super::state::{Extension, Shared};
-use super::{events, Builder, Sandbox};
+use super::{cgroup, events, Builder, Sandbox};
 
 /// Lambda's limit for the whole init phase.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// Lambda Managed Instances allow the larger of 130 s and the function timeout.
+const MANAGED_INIT_LIMIT: Duration = Duration::from_secs(130);
 
 /// Starts the API server on its own runtime thread; returns its address.
 fn serve(shared: Arc<Shared>, config: ApiConfig) -> (String, tokio::sync::oneshot::Sender<()>) {
@@ -49,9 +51,18 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
         account_id: "123456789012".into(),
         region: "us-east-1".into(),
         telemetry_api: settings.telemetry_api,
+        managed: settings.managed_workers.is_some(),
+        refused_schemas: settings.refused_schemas.clone(),
     };
     let (runtime_api, stop) = serve(shared.clone(), config);
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let cgroup = if settings.lambda_limits {
+        cgroup::Cgroup::lambda(settings.memory_mb)
+            .inspect_err(|why| eprintln!("sandbox: running without Lambda's limits: {why}"))
+            .ok()
+    } else {
+        None
+    };
     let ext_dir = dir.path().join("opt/extensions");
     std::fs::create_dir_all(&ext_dir).map_err(|e| e.to_string())?;
     let mut sandbox = Sandbox {
@@ -63,11 +74,17 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
         init_duration: None,
         ready: Vec::new(),
         down: false,
+        cgroup,
         _dir: dir,
     };
     let init_start = Instant::now();
     let b = sandbox.settings.clone();
-    shared.update(|s| s.emit(events::init_start(&b.function_name, "init")));
+    let managed = b.managed_workers;
+    let init_event = |event| match managed {
+        Some(_) => events::managed_init(event, b.memory_mb * 1_048_576),
+        None => event,
+    };
+    shared.update(|s| s.emit(init_event(events::init_start(&b.function_name, "init"))));
     let vars = common_env(&b);
     let env = Environment {
         runtime_api: &sandbox.runtime_api,
@@ -83,6 +100,7 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
         shared.update(|s| s.extensions.push(Extension::new(name.clone())));
         let pid = process::spawn_extension(&shared, index, &link, &env)
             .map_err(|e| format!("starting {name}: {e}"))?;
+        sandbox.limit(pid)?;
         shared.update(|s| s.extensions[index].pid = pid);
     }
     // The runtime starts once every extension has registered (or died trying).
@@ -95,21 +113,54 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
             sandbox.extension_log()
         ));
     }
-    sandbox.spawn_runtime()?;
-    let runtime_ready = shared.wait(INIT_LIMIT, |s| {
+    if let Some(workers) = managed {
+        let refused: Vec<String> = shared
+            .lock()
+            .extensions
+            .iter()
+            .filter_map(|e| Some(format!("{}: {}", e.name, e.register_error.as_ref()?)))
+            .collect();
+        if !refused.is_empty() {
+            // Lambda fails the init when an extension's registration is refused.
+            return Err(format!(
+                "init failed: extension registration refused ({})\n{}",
+                refused.join("; "),
+                sandbox.extension_log()
+            ));
+        }
+        sandbox.spawn_workers(workers)?;
+    } else {
+        sandbox.spawn_runtime()?;
+    }
+    let limit = match managed {
+        Some(_) => MANAGED_INIT_LIMIT.max(b.timeout),
+        None => INIT_LIMIT,
+    };
+    let runtime_ready = shared.wait(limit, |s| {
+        if managed.is_some() {
+            let failed = s.workers.any_exited() || s.runtime.init_error.is_some();
+            return s.workers.all_ready() || failed;
+        }
         let ran = s.runtime.waiting && s.markers.iter().all(|m| *m >= 1);
         ran || s.runtime.exit.is_some() || s.runtime.init_error.is_some()
     });
-    let status = if runtime_ready && shared.lock().runtime.waiting {
+    let ready = {
+        let s = shared.lock();
+        match managed {
+            Some(_) => s.workers.all_ready() && !s.workers.any_exited(),
+            None => s.runtime.waiting,
+        }
+    };
+    let status = if runtime_ready && ready {
         "success"
     } else {
         "error"
     };
-    shared.update(|s| s.emit(events::init_runtime_done(status, "init")));
+    shared.update(|s| s.emit(init_event(events::init_runtime_done(status, "init"))));
     let extensions_ready = shared.wait(INIT_LIMIT, |s| s.extensions_waiting());
     let init = init_start.elapsed();
     sandbox.init_duration = Some(init);
-    shared.update(|s| s.emit(events::init_report(status, "init", init)));
+    shared.update(|s| s.emit(init_event(events::init_report(status, "init", init))));
     sandbox.ready = shared
         .lock()
         .extensions

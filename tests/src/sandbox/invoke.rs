@@ -41,7 +41,7 @@ pub struct InvokeResult {
     pub extensions_ready: bool,
 }
 
-fn new_request_id() -> String {
+pub(super) fn new_request_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(1);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now()
@@ -57,9 +57,47 @@ fn new_request_id() -> String {
     )
 }
 
+impl InvokeStatus {
+    /// The status as the platform writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvokeStatus::Success => "success",
+            InvokeStatus::Error => "error",
+            InvokeStatus::Timeout => "timeout",
+        }
+    }
+}
+
+/// Status, error type and response of an answered invoke; Python's `MemoryError` is what
+/// Lambda reports as `Runtime.OutOfMemory`.
+pub(super) fn outcome(answer: &Answer) -> (InvokeStatus, Option<String>, Option<String>) {
+    match answer {
+        Answer::Response(body) => (InvokeStatus::Success, None, Some(body.clone())),
+        Answer::Error { error_type, .. } if error_type == "MemoryError" => (
+            InvokeStatus::Error,
+            Some("Runtime.OutOfMemory".to_owned()),
+            None,
+        ),
+        Answer::Error { error_type, .. } => (InvokeStatus::Error, Some(error_type.clone()), None),
+    }
+}
+
+/// The body the runtime posted with an error.
+pub(super) fn error_body(answer: &Answer) -> Option<String> {
+    match answer {
+        Answer::Error { body, .. } => Some(body.clone()),
+        Answer::Response(_) => None,
+    }
+}
+
 impl Sandbox {
-    /// Invokes the function with a JSON payload and returns once the sandbox is frozen again.
+    /// Invokes the function with a JSON payload and returns once the sandbox is frozen again
+    /// (on Lambda Managed Instances: once the request has ended).
     pub fn invoke(&mut self, payload: &str) -> InvokeResult {
+        if self.settings.managed_workers.is_some() {
+            let mut results = self.invoke_concurrently(&[payload]);
+            return results.pop().expect("one result per payload");
+        }
         self.thaw();
         let request_id = new_request_id();
         let started_at = SystemTime::now();
@@ -117,17 +155,9 @@ impl Sandbox {
         }
         let now = Instant::now();
         let (status, error_type, response, answered_at) = match &answer {
-            Some((_, Answer::Response(body), at)) => {
-                (InvokeStatus::Success, None, Some(body.clone()), *at)
-            }
-            Some((_, Answer::Error { error_type, .. }, at)) if error_type == "MemoryError" => (
-                InvokeStatus::Error,
-                Some("Runtime.OutOfMemory".to_owned()),
-                None,
-                *at,
-            ),
-            Some((_, Answer::Error { error_type, .. }, at)) => {
-                (InvokeStatus::Error, Some(error_type.clone()), None, *at)
+            Some((_, answer, at)) => {
+                let (status, error_type, response) = outcome(answer);
+                (status, error_type, response, *at)
             }
             None if exited => (
                 InvokeStatus::Error,
@@ -142,20 +172,13 @@ impl Sandbox {
                 now,
             ),
         };
-        let error_body = match &answer {
-            Some((_, Answer::Error { body, .. }, _)) => Some(body.clone()),
-            _ => None,
-        };
+        let error_body = answer.as_ref().and_then(|(_, a, _)| error_body(a));
         let oom = error_type.as_deref() == Some("Runtime.OutOfMemory");
         let duration = answered_at.saturating_duration_since(started);
         let overhead = next_at
             .filter(|_| answer.is_some())
             .map_or(Duration::ZERO, |n| n.saturating_duration_since(answered_at));
-        let status_name = match status {
-            InvokeStatus::Success => "success",
-            InvokeStatus::Error => "error",
-            InvokeStatus::Timeout => "timeout",
-        };
+        let status_name = status.as_str();
         let facts = RuntimeFacts {
             request_id: &request_id,
             status: status_name,

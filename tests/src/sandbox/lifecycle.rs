@@ -1,5 +1,6 @@
 //! Freeze/thaw and shutdown of a sandbox, and the environment its processes get.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
@@ -41,7 +42,14 @@ pub(super) fn common_env(b: &Builder) -> Vec<(String, String)> {
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", b.memory_mb.to_string()),
         ("AWS_REGION", "us-east-1".into()),
         ("AWS_DEFAULT_REGION", "us-east-1".into()),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        (
+            "AWS_LAMBDA_INITIALIZATION_TYPE",
+            match b.managed_workers {
+                Some(_) => "lambda-managed-instances",
+                None => "on-demand",
+            }
+            .into(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -79,8 +87,12 @@ pub(super) fn runtime_env(b: &Builder) -> Vec<(String, String)> {
     vars
 }
 
+/// What starting a runtime process takes: Python, the function folder, the environment.
+pub(super) type RuntimeLaunch = (PathBuf, PathBuf, Vec<(String, String)>);
+
 impl Sandbox {
-    pub(super) fn spawn_runtime(&self) -> Result<u32, String> {
+    /// The runtime's Python, function folder and environment.
+    pub(super) fn runtime_launch(&self) -> Result<RuntimeLaunch, String> {
         let b = &self.settings;
         let python = b
             .python
@@ -88,25 +100,48 @@ impl Sandbox {
             .or_else(super::venv_python)
             .ok_or("no Python")?;
         let dir = b.function_dir.clone().ok_or("no function_dir")?;
-        let vars = runtime_env(b);
+        Ok((python, dir, runtime_env(b)))
+    }
+
+    pub(super) fn spawn_runtime(&self) -> Result<u32, String> {
+        let b = &self.settings;
+        let (python, dir, vars) = self.runtime_launch()?;
         let env = Environment {
             runtime_api: &self.runtime_api,
             vars: &vars,
         };
         let bootstrap = super::crate_dir().join("functions/bootstrap.py");
-        process::spawn_runtime(&self.shared, &python, &bootstrap, &dir, &env, b.log_format)
-            .map_err(|e| format!("starting the runtime: {e}"))
+        let pid =
+            process::spawn_runtime(&self.shared, &python, &bootstrap, &dir, &env, b.log_format)
+                .map_err(|e| format!("starting the runtime: {e}"))?;
+        self.limit(pid)?;
+        Ok(pid)
+    }
+
+    /// Puts a process just spawned under Lambda's limits, if the sandbox has them.
+    pub(super) fn limit(&self, pid: u32) -> Result<(), String> {
+        match &self.cgroup {
+            Some(cgroup) => cgroup.add(pid),
+            None => Ok(()),
+        }
     }
 
     fn pids(&self) -> Vec<u32> {
         let s = self.shared.lock();
         let runtime = s.runtime.pid.filter(|_| s.runtime.exit.is_none());
         let live = s.extensions.iter().filter(|e| e.alive()).map(|e| e.pid);
-        runtime.into_iter().chain(live).collect()
+        let workers = s.workers.pids.iter().zip(&s.workers.exits);
+        let workers = workers
+            .filter(|(_, exit)| exit.is_none())
+            .map(|(pid, _)| *pid);
+        runtime.into_iter().chain(live).chain(workers).collect()
     }
 
     /// Stops telemetry deliveries (waiting for those in flight), then SIGSTOPs every process.
     pub(super) fn freeze(&self) {
+        if self.settings.managed_workers.is_some() {
+            return; // Lambda Managed Instances never freeze.
+        }
         self.shared.update(|s| s.frozen = true);
         self.shared
             .wait(Duration::from_secs(6), |s| s.in_flight == 0);
@@ -118,6 +153,9 @@ impl Sandbox {
     /// SIGCONTs every process; the telemetry batches that fell due while frozen are
     /// delivered now, as Lambda delivers its backlog once the environment runs again.
     pub(super) fn thaw(&self) {
+        if self.settings.managed_workers.is_some() {
+            return;
+        }
         for pid in self.pids() {
             process::signal(pid, libc::SIGCONT);
         }
@@ -140,6 +178,7 @@ impl Sandbox {
         if let Some(pid) = runtime {
             process::signal(pid, libc::SIGKILL);
         }
+        self.kill_workers();
         let peaks: Vec<(u32, u64)> = self
             .pids()
             .into_iter()

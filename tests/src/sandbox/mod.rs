@@ -3,22 +3,29 @@
 //! runtime), platform events in Lambda's order, freeze/thaw with SIGSTOP/SIGCONT, invoke
 //! timeouts and the shutdown deadline, plus the measurements the benchmarks need.
 //!
+//! [`Builder::managed_instances`] runs it as Lambda Managed Instances instead: several
+//! runtime workers serving concurrent invocations, no freeze, no INVOKE for extensions,
+//! thin reports and no `runtimeDone` ([`Sandbox::invoke_concurrently`]).
+//!
 //! The API is blocking: the servers run on the sandbox's own tokio runtime thread. The
 //! processes are tied to the thread that starts them or restarts the runtime (they get
 //! SIGKILL when it ends, so an interrupted test leaves nothing behind): drive a sandbox from
 //! one long-lived thread, not from a pooled one such as tokio's `spawn_blocking`.
 
+pub mod cgroup;
 mod delivery;
 mod events;
 mod extensions_api;
 mod init;
 mod invoke;
 mod lifecycle;
+mod managed;
 mod process;
 mod runtime_api;
 mod server;
 mod state;
 mod telemetry_api;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,6 +56,10 @@ pub struct Builder {
     telemetry_api: bool,
     function_name: String,
     python: Option<PathBuf>,
+    lambda_limits: bool,
+    /// Lambda Managed Instances with this many runtime workers.
+    managed_workers: Option<usize>,
+    refused_schemas: Vec<String>,
 }
 
 /// The running sandbox; see [`Sandbox::invoke`] and [`Sandbox::shutdown`].
@@ -61,6 +72,8 @@ pub struct Sandbox {
     init_duration: Option<Duration>,
     ready: Vec<(String, Option<Duration>)>,
     down: bool,
+    /// Lambda's limits, when asked for and available; removed after the processes.
+    cgroup: Option<cgroup::Cgroup>,
     _dir: tempfile::TempDir,
 }
 
@@ -78,6 +91,9 @@ impl Sandbox {
             telemetry_api: true,
             function_name: "metricline-sandbox".into(),
             python: None,
+            lambda_limits: false,
+            managed_workers: None,
+            refused_schemas: Vec::new(),
         }
     }
 
@@ -139,6 +155,13 @@ impl Sandbox {
             .collect()
     }
 
+    /// Name and pid of each live extension (for reading its CPU time from `/proc`).
+    pub fn extension_pids(&self) -> Vec<(String, u32)> {
+        let state = self.shared.lock();
+        let live = state.extensions.iter().filter(|e| e.alive());
+        live.map(|e| (e.name.clone(), e.pid)).collect()
+    }
+
     /// Appends an event (any JSON, valid or not) to the telemetry stream.
     pub fn inject_event(&self, event: serde_json::Value) {
         self.shared.update(|s| s.emit(event));
@@ -159,6 +182,12 @@ impl Sandbox {
     /// Injected batches are sent once, never redelivered.
     pub fn injected_answers(&self) -> Vec<Option<u16>> {
         self.shared.lock().injected_answers.clone()
+    }
+
+    /// The cgroup holding the processes under Lambda's limits
+    /// ([`Builder::lambda_limits`]), if the machine allowed one.
+    pub fn cgroup(&self) -> Option<&cgroup::Cgroup> {
+        self.cgroup.as_ref()
     }
 
     /// `127.0.0.1:PORT` of the APIs (the `AWS_LAMBDA_RUNTIME_API` value).
@@ -230,6 +259,14 @@ impl Builder {
         self.python = Some(python.as_ref().to_path_buf());
         self
     }
+    /// Runs the runtime and the extensions under Lambda's limits for `memory_mb`: one
+    /// cgroup with that memory limit and `memory_mb / 1769` of one CPU (see `cgroup.rs`).
+    /// Where the machine has no writable cgroup the sandbox runs without limits and says
+    /// so on stderr; a test that needs them checks [`cgroup::require`] first.
+    pub fn lambda_limits(mut self) -> Self {
+        self.lambda_limits = true;
+        self
+    }
     /// Starts the processes and runs the init phase; the sandbox is frozen on return.
     pub fn start(self) -> Result<Sandbox, String> {
         init::start(self)
@@ -246,36 +283,58 @@ pub fn sample_function(name: &str) -> PathBuf {
     crate_dir().join("functions").join(name)
 }
 
+/// A sandbox with the stand-in Python extension (`functions/fake_extension`), which writes
+/// what it received to `out` at SHUTDOWN, beside the `simple` function.
+pub fn with_fake_extension(python: &Path, out: &Path) -> Builder {
+    Sandbox::builder()
+        .extension(sample_function("fake_extension").join("fake-extension"))
+        .function_dir(sample_function("simple"))
+        .python(python)
+        .env(
+            "PATH",
+            python
+                .parent()
+                .expect("python in a folder")
+                .display()
+                .to_string()
+                + ":/usr/bin:/bin",
+        )
+        .env("FAKE_EXTENSION_OUT", out.display().to_string())
+}
+
 /// The workspace venv's Python (`scripts/setup-python.sh`), if it exists.
 pub fn venv_python() -> Option<PathBuf> {
     let python = crate_dir().join("../.venv/bin/python");
     python.exists().then_some(python)
 }
 
-/// The venv's Python for a test that needs it. Outside CI a missing venv skips the test
-/// (returns `None` after saying so); with `CI=true` it fails the test.
-pub fn require_python(test: &str) -> Option<PathBuf> {
-    if let Some(python) = venv_python() {
-        return Some(python);
-    }
-    let message = format!("{test}: no Python venv at .venv; run scripts/setup-python.sh");
+/// The venv's Python for a test that needs it. Without it the test fails, naming the
+/// command that creates it: a test that silently does nothing would pass.
+pub fn require_python(test: &str) -> PathBuf {
+    venv_python().unwrap_or_else(|| {
+        panic!("{test}: no Python venv at .venv: run scripts/setup-python.sh first")
+    })
+}
+
+/// Says a test is skipped for want of something on this machine; with `CI=true` (where
+/// everything must be there) it fails the test instead.
+pub fn skip(message: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
         panic!("{message}");
     }
     eprintln!("SKIPPED {message}");
-    None
 }
 
-/// The extension binary built by `cargo build -p metricline --bin metricline`.
+/// The metricline binary under test. Cargo builds it before the integration tests of the
+/// crate that owns it (`extension/tests/`) and tells them its path in
+/// `CARGO_BIN_EXE_metricline`, so a test never runs a stale or missing binary.
 pub fn extension_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    std::env::var_os("CARGO_BIN_EXE_metricline")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate_dir().join("../target"));
-    let binary = target.join("debug/metricline");
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo build -p metricline --bin metricline` first",
-        binary.display()
-    );
-    binary
+        .unwrap_or_else(|| {
+            panic!(
+                "CARGO_BIN_EXE_metricline is not set: tests that run the extension belong in \
+                 extension/tests/, where cargo builds the binary first"
+            )
+        })
 }

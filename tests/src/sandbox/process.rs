@@ -14,8 +14,12 @@ use super::state::{Exit, Shared};
 use super::LogFormat;
 
 /// The line the bootstrap prints on stdout and stderr once an invoke's (or init's) output is
-/// flushed, so every `function` record precedes the `runtimeDone` that follows it.
+/// flushed, so every `function` record precedes the `runtimeDone` that follows it. A worker
+/// of Lambda Managed Instances appends ` <request id>` after an invoke.
 pub const MARKER: &str = "\u{1}metricline-sandbox-flushed";
+/// The line a worker of Lambda Managed Instances prints on both streams as it starts an
+/// invoke, followed by ` <request id>`: the lines after it are that request's.
+pub const REQUEST_MARKER: &str = "\u{1}metricline-sandbox-request";
 
 pub fn signal(pid: u32, sig: i32) {
     // SAFETY: kill(2) with a pid we spawned; failure (already gone) is harmless here.
@@ -141,6 +145,26 @@ pub fn function_record(line: &str, format: LogFormat, request_id: &str) -> Value
     }
 }
 
+/// The function's output streams (stdout, stderr), each read on its own thread.
+type Streams = [Box<dyn Read + Send>; 2];
+
+/// Starts the Python bootstrap in `task_root`; returns its pid and output streams.
+fn spawn_bootstrap(
+    python: &Path,
+    bootstrap: &Path,
+    task_root: &Path,
+    env: &Environment,
+) -> std::io::Result<(u32, Streams)> {
+    let mut cmd = base_command(python, env);
+    cmd.arg("-u").arg(bootstrap).current_dir(task_root);
+    let mut child = cmd.spawn()?;
+    let streams: Streams = [
+        Box::new(child.stdout.take().expect("piped")),
+        Box::new(child.stderr.take().expect("piped")),
+    ];
+    Ok((child.id(), streams))
+}
+
 /// Starts the function's runtime (the Python bootstrap) for a new generation.
 pub fn spawn_runtime(
     shared: &Arc<Shared>,
@@ -150,10 +174,7 @@ pub fn spawn_runtime(
     env: &Environment,
     format: LogFormat,
 ) -> std::io::Result<u32> {
-    let mut cmd = base_command(python, env);
-    cmd.arg("-u").arg(bootstrap).current_dir(task_root);
-    let mut child = cmd.spawn()?;
-    let pid = child.id();
+    let (pid, streams) = spawn_bootstrap(python, bootstrap, task_root, env)?;
     let generation = shared.update(|s| {
         s.runtime.generation += 1;
         s.runtime.pid = Some(pid);
@@ -161,10 +182,6 @@ pub fn spawn_runtime(
         s.runtime.waiting = false;
         s.runtime.generation
     });
-    let streams: [Box<dyn Read + Send>; 2] = [
-        Box::new(child.stdout.take().expect("piped")),
-        Box::new(child.stderr.take().expect("piped")),
-    ];
     for (i, stream) in streams.into_iter().enumerate() {
         let shared = shared.clone();
         std::thread::spawn(move || {
@@ -191,6 +208,48 @@ pub fn spawn_runtime(
                 s.runtime.waiter = None;
             }
         });
+    });
+    Ok(pid)
+}
+
+/// Starts runtime worker `index` of Lambda Managed Instances; its output becomes JSON
+/// `function` records carrying the `requestId` of the invoke that printed them.
+pub fn spawn_worker(
+    shared: &Arc<Shared>,
+    index: usize,
+    python: &Path,
+    bootstrap: &Path,
+    task_root: &Path,
+    env: &Environment,
+) -> std::io::Result<u32> {
+    let (pid, streams) = spawn_bootstrap(python, bootstrap, task_root, env)?;
+    for (i, stream) in streams.into_iter().enumerate() {
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            let mut request = String::new();
+            read_lines(stream, |line| {
+                if let Some(id) = line.strip_prefix(REQUEST_MARKER) {
+                    request = id.trim().to_owned();
+                    return;
+                }
+                shared.update(|s| match line.strip_prefix(MARKER) {
+                    Some("") => s.workers.init_flushed[i] += 1,
+                    Some(id) => {
+                        s.workers.flushed[i].insert(id.trim().to_owned());
+                    }
+                    None => {
+                        s.function_log.push(line.clone());
+                        let record = function_record(&line, LogFormat::Json, &request);
+                        s.emit(envelope("function", record));
+                    }
+                })
+            })
+        });
+    }
+    let shared = shared.clone();
+    std::thread::spawn(move || {
+        let exit = reap(pid);
+        shared.update(|s| s.workers.exits[index] = Some(exit));
     });
     Ok(pid)
 }

@@ -7,9 +7,11 @@ use tokio::sync::oneshot;
 
 use super::server::{error_reply, reply, ApiConfig, ApiRequest, Reply};
 use super::state::{Answer, RuntimeInvoke, Shared};
+use super::workers;
 
 pub async fn handle(shared: &Shared, config: &ApiConfig, req: &ApiRequest, rest: &str) -> Reply {
     match (&req.method, rest) {
+        (&Method::GET, "invocation/next") if config.managed => workers::next(shared, config).await,
         (&Method::GET, "invocation/next") => next(shared, config).await,
         (&Method::POST, "init/error") => {
             let body = String::from_utf8_lossy(&req.body).into_owned();
@@ -39,7 +41,15 @@ pub async fn handle(shared: &Shared, config: &ApiConfig, req: &ApiRequest, rest:
                 }
                 _ => return error_reply(StatusCode::NOT_FOUND, "NotFound", path),
             };
-            shared.update(|s| s.runtime.answer = Some((id.to_owned(), answer, Instant::now())));
+            shared.update(|s| {
+                if config.managed {
+                    s.workers
+                        .answers
+                        .insert(id.to_owned(), (answer, Instant::now()));
+                } else {
+                    s.runtime.answer = Some((id.to_owned(), answer, Instant::now()));
+                }
+            });
             reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
         }
         _ => error_reply(StatusCode::NOT_FOUND, "NotFound", rest),
@@ -65,6 +75,11 @@ async fn next(shared: &Shared, config: &ApiConfig) -> Reply {
             Err(_) => return error_reply(StatusCode::GONE, "SandboxGone", "shutting down"),
         },
     };
+    invocation(config, invoke)
+}
+
+/// The answer to a runtime's `/next`: the invocation's payload and headers.
+pub fn invocation(config: &ApiConfig, invoke: RuntimeInvoke) -> Reply {
     http::Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/json")

@@ -22,6 +22,10 @@ pub struct ApiConfig {
     pub account_id: String,
     pub region: String,
     pub telemetry_api: bool,
+    /// Lambda Managed Instances: `INVOKE` registration refused, runtime workers.
+    pub managed: bool,
+    /// Schema versions the Telemetry API answers 400 to.
+    pub refused_schemas: Vec<String>,
 }
 
 impl ApiConfig {

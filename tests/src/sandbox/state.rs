@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::workers::Workers;
+
 /// How a process ended.
 #[derive(Debug, Clone, Copy)]
 pub struct Exit {
@@ -44,6 +46,8 @@ pub struct Extension {
     pub runtime_done_delivered: HashMap<String, Instant>,
     pub init_error: Option<String>,
     pub exit_error: Option<String>,
+    /// Why registration was refused (Lambda Managed Instances refuse `INVOKE`).
+    pub register_error: Option<String>,
 }
 
 impl Extension {
@@ -65,6 +69,7 @@ impl Extension {
             runtime_done_delivered: HashMap::new(),
             init_error: None,
             exit_error: None,
+            register_error: None,
         }
     }
 
@@ -154,6 +159,10 @@ pub struct State {
     pub shutting_down: bool,
     /// Status codes answered to injected raw batches (`None`: no answer).
     pub injected_answers: Vec<Option<u16>>,
+    /// The runtime workers of Lambda Managed Instances.
+    pub workers: Workers,
+    /// Each Telemetry API subscription request: its schema version and the answer's status.
+    pub subscriptions: Vec<(String, u16)>,
 }
 
 pub struct Shared {
@@ -180,6 +189,8 @@ impl Shared {
                 function_log: Vec::new(),
                 shutting_down: false,
                 injected_answers: Vec::new(),
+                workers: Workers::default(),
+                subscriptions: Vec::new(),
             }),
             changed: Condvar::new(),
             thaws: watch::channel(0).0,

@@ -29,7 +29,25 @@ fn bounded(buffering: &Value, key: &str, min: u64, max: u64, default: u64) -> Re
     }
 }
 
+/// Lambda Managed Instances accept only this schema version.
+const MANAGED_SCHEMA: &str = "2025-01-29";
+
+/// Subscribes, and records the schema version asked for with the answer's status.
 pub fn subscribe(shared: &std::sync::Arc<Shared>, config: &ApiConfig, req: &ApiRequest) -> Reply {
+    let answer = subscribe_checked(shared, config, req);
+    let schema = serde_json::from_slice::<Value>(&req.body)
+        .ok()
+        .and_then(|b| b["schemaVersion"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    shared.update(|s| s.subscriptions.push((schema, answer.status().as_u16())));
+    answer
+}
+
+fn subscribe_checked(
+    shared: &std::sync::Arc<Shared>,
+    config: &ApiConfig,
+    req: &ApiRequest,
+) -> Reply {
     if !config.telemetry_api {
         // Local emulators answer 202 and never deliver anything.
         return reply(StatusCode::ACCEPTED, r#""Telemetry API is not supported""#);
@@ -40,11 +58,17 @@ pub fn subscribe(shared: &std::sync::Arc<Shared>, config: &ApiConfig, req: &ApiR
     let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
         return invalid("body is not JSON");
     };
-    if !body["schemaVersion"]
-        .as_str()
-        .is_some_and(|s| SCHEMAS.contains(&s))
-    {
-        return invalid(&format!("unknown schemaVersion {}", body["schemaVersion"]));
+    let schema = body["schemaVersion"].as_str().unwrap_or("");
+    let known = if config.managed {
+        schema == MANAGED_SCHEMA
+    } else {
+        SCHEMAS.contains(&schema)
+    };
+    if !known || config.refused_schemas.iter().any(|r| r == schema) {
+        return invalid(&format!(
+            "unsupported schemaVersion {}",
+            body["schemaVersion"]
+        ));
     }
     let Some(types) = body["types"].as_array() else {
         return invalid("types must be an array");

@@ -1,7 +1,8 @@
 //! The benchmark command (`scripts/bench.sh`): runs the layer's release binary in the local
 //! sandbox and prints a markdown table of ready time, peak RSS, post-runtime time per
-//! strategy and lines per second, each beside its DESIGN.md §9 budget.
+//! strategy and lines per second, each beside its docs/measurements.md budget.
 
+mod managed;
 mod measure;
 mod report;
 mod stats;
@@ -21,7 +22,8 @@ const USAGE: &str = "bench [--binary PATH | --zip PATH] [--criterion FILE] [--st
   --criterion  saved output of `cargo bench -p metricline-proto --bench throughput`
   --strategies METRICLINE_FLUSH values, separated by ';', exported to the sink, or with
                `@rotel` to rotel-agent (default: end;end@rotel;periodic,100;adaptive)
-  --log        METRICLINE_LOG (default warn; debug adds the extension's own ready time)";
+  --log        METRICLINE_LOG (default warn; debug adds the extension's own ready time)
+  --lmi N      only Lambda Managed Instances: rounds of N concurrent requests (docs/lmi.md)";
 
 struct Args {
     binary: Option<PathBuf>,
@@ -29,6 +31,7 @@ struct Args {
     criterion: Option<PathBuf>,
     strategies: Vec<String>,
     params: Params,
+    lmi_workers: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -46,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
             warmup: 10,
             log: "warn".into(),
         },
+        lmi_workers: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -72,6 +76,7 @@ fn parse_args() -> Result<Args, String> {
             "--lines" => args.params.lines = number()?,
             "--warmup" => args.params.warmup = number()?,
             "--log" => args.params.log = value,
+            "--lmi" => args.lmi_workers = Some(number()?.max(1)),
             _ => return Err(format!("unknown option {flag}\n{USAGE}")),
         }
     }
@@ -97,6 +102,9 @@ fn run() -> Result<String, String> {
     }
     eprintln!("bench: {} ({binary_bytes} bytes)", binary.display());
     let p = &args.params;
+    if let Some(workers) = args.lmi_workers {
+        return managed::run(&binary, &python, workers, p);
+    }
     eprintln!("bench: ready time over {} starts", p.starts);
     let ready = measure::ready_times(&binary, &python, p)?;
     let mut runs = Vec::new();

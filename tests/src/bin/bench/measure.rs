@@ -7,7 +7,7 @@ use std::time::Duration;
 use metricline_tests::expect::total;
 use metricline_tests::layer;
 use metricline_tests::rotel::Rotel;
-use metricline_tests::sandbox::InvokeStatus;
+use metricline_tests::sandbox::{InvokeStatus, Sandbox};
 use metricline_tests::sink::Sink;
 
 use crate::stats;
@@ -92,6 +92,29 @@ pub fn ready_times(binary: &Path, python: &Path, p: &Params) -> Result<Ready, St
     Ok(ready)
 }
 
+/// The extension's CPU time and peak RSS (KiB) so far, then SHUTDOWN, which it must leave
+/// by itself before the deadline.
+pub fn usage_then_shutdown(
+    sandbox: &mut Sandbox,
+    label: &str,
+) -> Result<(Option<Duration>, u64), String> {
+    let cpu = stats::child_pid("metricline").and_then(stats::cpu_time);
+    let peak_rss_kb = sandbox
+        .extension_peak_rss_kb()
+        .iter()
+        .filter_map(|(_, kb)| *kb)
+        .max()
+        .unwrap_or(0);
+    let shutdown = sandbox.shutdown();
+    if !shutdown.extension_exited_before_deadline {
+        return Err(format!(
+            "{label}: shutdown {shutdown:?}\n{}",
+            sandbox.extension_log()
+        ));
+    }
+    Ok((cpu, peak_rss_kb))
+}
+
 /// `invokes` invokes of `lines` lines each under one flush strategy, then SHUTDOWN.
 /// `strategy` is a `METRICLINE_FLUSH` value, exported to the sink, or followed by `@rotel`
 /// to export to rotel-agent (a collector none of us wrote; it decodes and drops).
@@ -128,20 +151,7 @@ pub fn flush_run(
         overhead.push(result.extension_overhead);
     }
     // Thawed only inside invoke(): the process is stopped but its counters are readable.
-    let cpu = stats::child_pid("metricline").and_then(stats::cpu_time);
-    let peak_rss_kb = sandbox
-        .extension_peak_rss_kb()
-        .iter()
-        .filter_map(|(_, kb)| *kb)
-        .max()
-        .unwrap_or(0);
-    let shutdown = sandbox.shutdown();
-    if !shutdown.extension_exited_before_deadline {
-        return Err(format!(
-            "{strategy}: shutdown {shutdown:?}\n{}",
-            sandbox.extension_log()
-        ));
-    }
+    let (cpu, peak_rss_kb) = usage_then_shutdown(&mut sandbox, strategy)?;
     let accepted = &[("metricline.outcome", "accepted")];
     Ok(FlushRun {
         strategy: strategy.to_owned(),

@@ -1,4 +1,4 @@
-//! The markdown table: each measured number beside its DESIGN.md §9 budget, plus the
+//! The markdown table: each measured number beside its docs/measurements.md budget, plus the
 //! criterion throughput numbers read from `cargo bench` output.
 
 use std::fmt::Write;
@@ -69,7 +69,7 @@ pub fn table(m: &Measured, p: &Params) -> String {
         let mark = ok.map_or("", verdict);
         let _ = writeln!(t, "| {what} | {got} | {budget} | {mark} |");
     };
-    let _ = writeln!(t, "| what | measured | budget (DESIGN.md §9) | |");
+    let _ = writeln!(t, "| what | measured | budget (docs/measurements.md) | |");
     let _ = writeln!(t, "|---|---|---|---|");
     let mb = m.binary_bytes as f64 / 1048576.0;
     row(

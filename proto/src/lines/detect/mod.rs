@@ -1,0 +1,213 @@
+//! Finds the monitoring line in a `function` record and hands it to its format's parser.
+//!
+//! The parsers emit borrowed points into a [`PointSink`]: a `Vec<Point>` keeps owned
+//! copies, an [`Aggregator`](crate::aggregate::Aggregator) records them without
+//! allocating for streams it already has. The sink is a trait object: one indirect call
+//! per point costs less than a second copy of every parser in the layer binary.
+
+use serde_json::value::RawValue;
+
+use super::formats::{datadog, emf, monitoring};
+use super::readers::json::{self, Markers, Members, Text};
+use super::readers::prefix::strip_runtime_prefix;
+use super::readers::scan::trim;
+use super::{Format, Formats, Outcome, Reason};
+use crate::model::{Point, PointSink};
+use crate::telemetry::Record;
+
+/// Parses one `function` record; `event_time_unix_nano` stands in for a missing timestamp.
+pub fn parse_record(
+    record: &Record,
+    event_time_unix_nano: u64,
+    formats: Formats,
+    out: &mut Vec<Point>,
+) -> Outcome {
+    parse_record_into(record, event_time_unix_nano, formats, out)
+}
+
+/// [`parse_record`] into any sink.
+pub fn parse_record_into(
+    record: &Record,
+    event_time_unix_nano: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
+    match record {
+        Record::Text(line) => parse_text_into(line, event_time_unix_nano, formats, out),
+        Record::Json(raw) => json_record(raw, event_time_unix_nano, formats, out),
+    }
+}
+
+/// Parses one line of the text log format, with or without a runtime prefix.
+pub fn parse_text(
+    line: &str,
+    event_time_unix_nano: u64,
+    formats: Formats,
+    out: &mut Vec<Point>,
+) -> Outcome {
+    parse_text_into(line, event_time_unix_nano, formats, out)
+}
+
+/// [`parse_text`] into any sink.
+pub fn parse_text_into(
+    line: &str,
+    event_time_unix_nano: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
+    let line = trim(strip_runtime_prefix(trim(line)));
+    match line.as_bytes().first() {
+        Some(b'M') if formats.monitoring && line.starts_with(monitoring::MARKER) => {
+            run(Format::Monitoring, out, |out| {
+                monitoring::parse(line, event_time_unix_nano, out)
+            })
+        }
+        Some(b'{') => json_text(line, event_time_unix_nano, formats, out),
+        _ => Outcome::NotMetric,
+    }
+}
+
+/// A text line that looks like a JSON object.
+fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut dyn PointSink) -> Outcome {
+    let emf = formats.emf && line.contains("\"_aws\"");
+    // An EMF hint already means a full read, which finds `m` too.
+    let datadog = !emf && formats.datadog && line.contains("\"m\"");
+    if !emf && !datadog {
+        return Outcome::NotMetric;
+    }
+    // Most such lines are well-formed metrics, which one pass reads; the general reader
+    // below takes whatever that pass cannot, and gives the exact outcome for it.
+    if emf {
+        if let Some(result) = emf::parse_line(line, event_time, out) {
+            return outcome(Format::Emf, result);
+        }
+    } else if let Some(outcome) = datadog::parse_line(line, event_time, out) {
+        return outcome;
+    }
+    general_json_text(line, emf, event_time, formats, out)
+}
+
+/// [`json_text`] for any line; `emf` tells whether it has the EMF marker.
+fn general_json_text(
+    line: &str,
+    emf: bool,
+    event_time: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
+    match read_object(line, emf) {
+        Some((markers, members)) => {
+            object(&markers, members, line, event_time, formats, out).unwrap_or(Outcome::NotMetric)
+        }
+        // A broken document with an EMF marker is most likely a truncated EMF line; a
+        // broken one with only `"m"` is too weak a hint to call it a metric.
+        None if emf => Outcome::Rejected {
+            format: Format::Emf,
+            reason: Reason::MalformedJson,
+        },
+        None => Outcome::NotMetric,
+    }
+}
+
+/// A record of the JSON log format: the function's own JSON line, or Lambda's
+/// `{"timestamp","level","requestId","message"}` wrapper around what it printed.
+fn json_record(
+    raw: &RawValue,
+    event_time: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
+    let text = json::text_of(raw);
+    if text.starts_with('"') {
+        return match json::decode::<Text>(raw) {
+            Some(line) => parse_text_into(&line.0, event_time, formats, out),
+            None => Outcome::NotMetric,
+        };
+    }
+    // The markers may sit in a `message` string, where quotes are escaped.
+    let worth_parsing = (formats.monitoring && text.contains(monitoring::MARKER))
+        || (formats.emf && text.contains("_aws"))
+        || (formats.datadog && (text.contains("\"m\"") || text.contains(r#"\"m\""#)));
+    if !worth_parsing {
+        return Outcome::NotMetric;
+    }
+    let Some((markers, members)) = read_object(text, false) else {
+        return Outcome::NotMetric;
+    };
+    if let Some(outcome) = object(&markers, members, text, event_time, formats, out) {
+        return outcome;
+    }
+    let Some(message) = markers.message else {
+        return Outcome::NotMetric;
+    };
+    let message_text = json::text_of(message);
+    if message_text.starts_with('"') {
+        return match json::decode::<Text>(message) {
+            Some(line) => parse_text_into(&line.0, event_time, formats, out),
+            None => Outcome::NotMetric,
+        };
+    }
+    read_object(message_text, false)
+        .and_then(|(markers, members)| {
+            object(&markers, members, message_text, event_time, formats, out)
+        })
+        .unwrap_or(Outcome::NotMetric)
+}
+
+/// Reads the markers of an object, and all its members at once when it is likely an EMF
+/// document (which references its members by name), so that it is scanned only once.
+fn read_object(text: &str, likely_emf: bool) -> Option<(Markers<'_>, Option<Members<'_>>)> {
+    if likely_emf {
+        let members = json::object(text)?;
+        Some((Markers::of(&members), Some(members)))
+    } else {
+        Some((json::markers(text)?, None))
+    }
+}
+
+/// An object that is an EMF document or a Datadog JSON metric; `None` if it is neither.
+/// `members` are the object's members if already read, `text` the object itself.
+fn object(
+    markers: &Markers<'_>,
+    members: Option<Members<'_>>,
+    text: &str,
+    event_time: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Option<Outcome> {
+    if formats.emf && markers.aws.is_some() {
+        return Some(run(Format::Emf, out, |out| {
+            let root = match members {
+                Some(members) => members,
+                None => json::object(text).ok_or(Reason::MalformedJson)?,
+            };
+            emf::parse(&root, event_time, out)
+        }));
+    }
+    if formats.datadog && datadog::is_candidate(markers) {
+        return Some(run(Format::Datadog, out, |out| {
+            datadog::parse(markers, event_time, out)
+        }));
+    }
+    None
+}
+
+/// Runs one format's parser. A parser emits points only once it has accepted the whole
+/// line, so a rejected line has nothing to take back from the sink.
+fn run(
+    format: Format,
+    out: &mut dyn PointSink,
+    parse: impl FnOnce(&mut dyn PointSink) -> Result<usize, Reason>,
+) -> Outcome {
+    outcome(format, parse(out))
+}
+
+fn outcome(format: Format, parsed: Result<usize, Reason>) -> Outcome {
+    match parsed {
+        Ok(points) => Outcome::Accepted { format, points },
+        Err(reason) => Outcome::Rejected { format, reason },
+    }
+}
+
+#[cfg(test)]
+mod tests;
