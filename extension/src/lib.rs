@@ -10,6 +10,7 @@ pub mod export;
 pub mod extensions_api;
 pub mod flush;
 pub mod lifecycle;
+pub mod otlp_receiver;
 pub mod pipeline;
 pub mod statsd_listener;
 pub mod telemetry_listener;

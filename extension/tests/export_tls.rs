@@ -1,7 +1,9 @@
 //! `https://` endpoints: TLS with the webpki roots plus `OTEL_EXPORTER_OTLP_CERTIFICATE`,
-//! HTTP/2 negotiated by ALPN for gRPC. The server's certificate is signed by a test CA in
-//! `export_support/tls` (made once with openssl; P-256, valid for a century, SAN 127.0.0.1
-//! and localhost); the CA's key was thrown away.
+//! HTTP/2 negotiated by ALPN for gRPC, and mutual TLS (`_CLIENT_CERTIFICATE`/`_CLIENT_KEY`).
+//! The server's certificate is signed by a test CA in `export_support/tls` (made once with
+//! openssl; P-256, valid for a century, SAN 127.0.0.1 and localhost), the client's
+//! (`client.pem`, `client.key`) by a test client CA (`client-ca.pem`); both CAs' keys were
+//! thrown away.
 
 mod export_support;
 
@@ -24,20 +26,37 @@ const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/export_support
 type Seen = Arc<Mutex<Vec<(Option<Vec<u8>>, String)>>>;
 
 async fn start_tls_server() -> (u16, Seen) {
+    start_tls_server_with(false).await
+}
+
+/// `require_client_certificate`: refuse clients without a certificate of the client CA.
+async fn start_tls_server_with(require_client_certificate: bool) -> (u16, Seen) {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(format!("{TLS_DIR}/server.pem"))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
     let key = PrivateKeyDer::from_pem_file(format!("{TLS_DIR}/server.key")).unwrap();
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = if require_client_certificate {
+        let mut client_ca = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_file_iter(format!("{TLS_DIR}/client-ca.pem")).unwrap() {
+            client_ca.add(cert.unwrap()).unwrap();
+        }
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(client_ca),
+            provider,
+        )
+        .build()
+        .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder.with_single_cert(certs, key).unwrap();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -143,4 +162,54 @@ fn an_unreadable_certificate_file_stops_the_exporter_with_a_reason() {
     });
     let error = Exporter::new(config).err().expect("an error");
     assert!(error.contains("/nonexistent/ca.pem"), "{error}");
+}
+
+#[tokio::test]
+async fn mutual_tls_presents_the_configured_client_certificate() {
+    let (port, seen) = start_tls_server_with(true).await;
+    let endpoint = format!("https://localhost:{port}");
+    let ca = format!("{TLS_DIR}/ca.pem");
+    let client_cert = format!("{TLS_DIR}/client.pem");
+    let client_key = format!("{TLS_DIR}/client.key");
+    for protocol in PROTOCOLS {
+        let base = [
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", ca.as_str()),
+        ];
+        let anonymous = exporter(&base);
+        let outcome = anonymous.export(&sample_request(), in_secs(0.5)).await;
+        assert!(
+            is_failed(&outcome),
+            "{protocol} without a client certificate: {outcome:?}"
+        );
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "{protocol}: nothing reached the server"
+        );
+
+        let mut vars = base.to_vec();
+        vars.push((
+            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+            client_cert.as_str(),
+        ));
+        vars.push(("OTEL_EXPORTER_OTLP_CLIENT_KEY", client_key.as_str()));
+        let outcome = exporter(&vars).export(&sample_request(), soon()).await;
+        assert_eq!(outcome, ExportOutcome::Delivered, "{protocol}");
+        assert_eq!(seen.lock().unwrap().len(), 1, "{protocol}");
+        seen.lock().unwrap().clear();
+    }
+}
+
+#[test]
+fn a_client_key_without_its_certificate_is_a_warning_and_neither_is_used() {
+    let (config, warnings) = ExporterConfig::from_env(&|name: &str| {
+        (name == "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY").then(|| "/k.pem".to_string())
+    });
+    assert!(config.client_certificate.is_none());
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].starts_with("OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY is set without its pair"),
+        "{warnings:?}"
+    );
 }

@@ -22,6 +22,9 @@ fn env<'a>(api: &FakeApi, sink: &'a Sink, flush: &'a str) -> Vec<(&'static str, 
         ("AWS_REGION", "eu-west-1".to_string()),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", sink.http_endpoint()),
         ("METRICLINE_FLUSH", flush.to_string()),
+        // In-process tests run in parallel: none may take the machine's 4317/4318
+        // (docs/otlp-receiver.md; the receiver has tests of its own).
+        ("METRICLINE_OTLP_RECEIVER", "off".to_string()),
     ]
 }
 

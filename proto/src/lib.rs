@@ -13,6 +13,7 @@ pub mod lines;
 pub mod model;
 pub mod otlp;
 pub mod platform;
+pub mod relay;
 pub mod resource;
 pub mod self_metrics;
 pub mod statsd;

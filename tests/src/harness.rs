@@ -22,8 +22,8 @@ pub struct Harness {
 
 /// Options of [`Harness::start`]; `Default` is the line-printing function, text logs,
 /// http/protobuf and the `end` flush strategy, with the local receivers off: tests run in
-/// parallel and their fixed default ports (StatsD 8125) can be held by one extension only,
-/// so a test of a receiver gives it a free port of its own.
+/// parallel and the receivers' fixed default ports (StatsD 8125, OTLP 4317 and 4318) can be
+/// held by one extension only, so a test of a receiver gives it free ports of its own.
 #[derive(Clone)]
 pub struct Setup {
     pub function: &'static str,
@@ -49,6 +49,7 @@ impl Default for Setup {
             env: vec![
                 ("METRICLINE_FLUSH".into(), "end".into()),
                 ("METRICLINE_STATSD".into(), "off".into()),
+                ("METRICLINE_OTLP_RECEIVER".into(), "off".into()),
             ],
             timeout: Duration::from_secs(10),
             telemetry_api: true,

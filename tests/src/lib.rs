@@ -5,6 +5,7 @@
 pub mod expect;
 pub mod harness;
 pub mod layer;
+pub mod otel_function;
 pub mod rotel;
 pub mod sandbox;
 pub mod sink;

@@ -21,6 +21,13 @@ impl Rotel {
     /// receivers accept connections. `log_metrics`: write every metric it receives to its
     /// log in detail (slow; for checking what arrived, not for timing).
     pub fn start(python: &Path, log_metrics: bool) -> Result<Rotel, String> {
+        let signals: &[&str] = if log_metrics { &["metrics"] } else { &[] };
+        Rotel::start_logging(python, signals)
+    }
+
+    /// [`Rotel::start`], writing every item of each of `signals` (`metrics`, `traces`,
+    /// `logs`) to its log in detail.
+    pub fn start_logging(python: &Path, signals: &[&str]) -> Result<Rotel, String> {
         let venv = python
             .parent()
             .and_then(Path::parent)
@@ -36,13 +43,11 @@ impl Rotel {
         let (grpc, http) = (free_port()?, free_port()?);
         let mut command = Command::new(agent);
         command.args(["start", "--exporter", "blackhole"]);
-        if log_metrics {
-            command.args([
-                "--debug-log",
-                "metrics",
-                "--debug-log-verbosity",
-                "detailed",
-            ]);
+        for signal in signals {
+            command.args(["--debug-log", signal]);
+        }
+        if !signals.is_empty() {
+            command.args(["--debug-log-verbosity", "detailed"]);
         }
         let output = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let errors = output.try_clone().map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@
 
 use crate::flush::policy::Strategy;
 use crate::log::Level;
+use crate::otlp_receiver::{Addresses, ReceiverSettings};
 use metricline_proto::aggregate::{Budget, HistogramAggregation, Limits, Temporality};
 use metricline_proto::lines::Formats;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -25,6 +26,7 @@ pub struct Config {
     pub log_level: Level,
     pub temporality: Temporality,
     pub histograms: HistogramAggregation,
+    pub otlp_receiver: ReceiverSettings,
     /// `OTEL_METRIC_EXPORT_INTERVAL`: the flush timer on Lambda Managed Instances.
     pub export_interval: Duration,
     /// `METRICLINE_STATSD`: the StatsD listener's UDP address; `None` when `off`.
@@ -49,6 +51,7 @@ impl Default for Config {
             log_level: Level::Warn,
             temporality: Temporality::Delta,
             histograms: HistogramAggregation::Exponential,
+            otlp_receiver: ReceiverSettings::default(),
             export_interval: Duration::from_millis(10_000),
             statsd: Some(STATSD_DEFAULT),
         }
@@ -230,6 +233,32 @@ impl Config {
                 parse_histograms,
                 &mut w,
             ),
+            otlp_receiver: ReceiverSettings {
+                addresses: setting(
+                    env,
+                    "METRICLINE_OTLP_RECEIVER",
+                    Addresses::ACCEPTED,
+                    d.otlp_receiver.addresses,
+                    Addresses::parse,
+                    &mut w,
+                ),
+                enrich: setting(
+                    env,
+                    "METRICLINE_OTLP_ENRICH",
+                    "true, false",
+                    d.otlp_receiver.enrich,
+                    parse_bool,
+                    &mut w,
+                ),
+                buffer_bytes: setting(
+                    env,
+                    "METRICLINE_OTLP_BUFFER_BYTES",
+                    "a positive integer",
+                    d.otlp_receiver.buffer_bytes,
+                    |v| v.parse::<usize>().ok().filter(|&n| n > 0),
+                    &mut w,
+                ),
+            },
             export_interval: setting(
                 env,
                 "OTEL_METRIC_EXPORT_INTERVAL",

@@ -5,9 +5,10 @@
 mod classify;
 pub mod config;
 mod grpc;
-mod gzip;
+pub(crate) mod gzip;
 mod http;
-mod response;
+mod identity;
+pub(crate) mod response;
 mod transport;
 
 use std::time::{Duration, SystemTime};
@@ -70,12 +71,17 @@ pub struct Exporter {
 }
 
 impl Exporter {
-    /// Reads the certificate file if one is configured; no other I/O, no TLS setup (that
-    /// waits for the first export). Err: e.g. an unreadable certificate.
+    /// Reads the certificate files if configured; no other I/O, no TLS setup (that waits
+    /// for the first export). Err: e.g. an unreadable certificate or client key.
     pub fn new(config: ExporterConfig) -> Result<Exporter, String> {
+        let identity = match &config.client_certificate {
+            Some((certificate, key)) => Some(identity::Identity::load(certificate, key)?),
+            None => None,
+        };
         let transport = Transport::new(
             config.protocol == Protocol::Grpc,
             config.certificate.as_deref(),
+            identity,
         )?;
         let mut headers = HeaderMap::new();
         for (name, value) in config.headers {

@@ -23,6 +23,7 @@ fn partial(rejected: i64, message: String) -> Option<Partial> {
 }
 
 /// `None` for a full success. An undecodable body still means delivered: the status said so.
+/// Trace and log responses have the same layout, so this reads theirs too.
 pub(crate) fn partial_from_protobuf(body: &[u8]) -> Option<Partial> {
     let response = ExportMetricsServiceResponse::decode(body).ok()?;
     let p = response.partial_success?;
@@ -33,7 +34,11 @@ pub(crate) fn partial_from_protobuf(body: &[u8]) -> Option<Partial> {
 pub(crate) fn partial_from_json(body: &[u8]) -> Option<Partial> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let p = field(&value, "partialSuccess", "partial_success")?;
-    let rejected = match field(p, "rejectedDataPoints", "rejected_data_points") {
+    // Traces and logs name the count after their items; the wire layout is the same.
+    let rejected = field(p, "rejectedDataPoints", "rejected_data_points")
+        .or_else(|| field(p, "rejectedSpans", "rejected_spans"))
+        .or_else(|| field(p, "rejectedLogRecords", "rejected_log_records"));
+    let rejected = match rejected {
         Some(serde_json::Value::String(s)) => s.parse().unwrap_or(0),
         Some(v) => v.as_i64().unwrap_or(0),
         None => 0,
@@ -55,11 +60,11 @@ fn field<'a>(
 
 /// `google.rpc.Status`, decoding only what a log line needs.
 #[derive(Clone, PartialEq, Message)]
-struct RpcStatus {
+pub(crate) struct RpcStatus {
     #[prost(int32, tag = "1")]
-    code: i32,
+    pub code: i32,
     #[prost(string, tag = "2")]
-    message: String,
+    pub message: String,
 }
 
 const MAX_REASON_CHARS: usize = 200;

@@ -19,6 +19,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::RootCertStore;
 
 use super::classify::is_dead_connection;
+use super::identity::Identity;
 
 type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
@@ -57,12 +58,18 @@ pub(crate) struct Transport {
     http2: bool,
     /// Trusted CAs from `OTEL_EXPORTER_OTLP_CERTIFICATE`, checked at start.
     extra_roots: RootCertStore,
+    /// The client certificate of mutual TLS, checked at start.
+    identity: Option<Identity>,
     /// Built on first export so that start-up pays for no TLS or pool setup.
     client: OnceLock<HttpsClient>,
 }
 
 impl Transport {
-    pub(crate) fn new(http2: bool, certificate: Option<&Path>) -> Result<Transport, String> {
+    pub(crate) fn new(
+        http2: bool,
+        certificate: Option<&Path>,
+        identity: Option<Identity>,
+    ) -> Result<Transport, String> {
         let extra_roots = match certificate {
             Some(path) => load_certificates(path)?,
             None => RootCertStore::empty(),
@@ -70,13 +77,14 @@ impl Transport {
         Ok(Transport {
             http2,
             extra_roots,
+            identity,
             client: OnceLock::new(),
         })
     }
 
     fn client(&self) -> &HttpsClient {
         self.client
-            .get_or_init(|| build_client(self.http2, &self.extra_roots))
+            .get_or_init(|| build_client(self.http2, &self.extra_roots, self.identity.as_ref()))
     }
 
     pub(crate) async fn send(&self, prepared: &Prepared) -> Result<Answer, SendError> {
@@ -107,18 +115,34 @@ impl Transport {
     }
 }
 
-fn build_client(http2: bool, extra_roots: &RootCertStore) -> HttpsClient {
+fn build_client(
+    http2: bool,
+    extra_roots: &RootCertStore,
+    identity: Option<&Identity>,
+) -> HttpsClient {
     let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     roots.roots.extend(extra_roots.roots.iter().cloned());
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports the default TLS versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let builder = || {
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots.clone())
+    };
+    let tls = match identity {
+        None => builder().with_no_client_auth(),
+        Some(id) => builder()
+            .with_client_auth_cert(id.chain.clone(), id.key.clone_key())
+            .unwrap_or_else(|e| {
+                // The key was checked at start; should rustls still refuse it, the backend
+                // will refuse us, which the export's outcome says.
+                crate::error!("the client certificate cannot be used ({e}); sending none");
+                builder().with_no_client_auth()
+            }),
+    };
 
     let mut tcp = HttpConnector::new();
     tcp.enforce_http(false);
@@ -178,18 +202,18 @@ mod tests {
 
     #[test]
     fn an_unreadable_or_empty_certificate_file_is_an_error() {
-        let missing = Transport::new(false, Some(Path::new("/nonexistent/ca.pem")));
+        let missing = Transport::new(false, Some(Path::new("/nonexistent/ca.pem")), None);
         assert!(missing.err().unwrap().contains("cannot read"));
         let dir = std::env::temp_dir().join(format!("metricline-ca-{}", std::process::id()));
         std::fs::write(&dir, "not a certificate\n").unwrap();
-        let empty = Transport::new(false, Some(&dir));
+        let empty = Transport::new(false, Some(&dir), None);
         std::fs::remove_file(&dir).unwrap();
         assert!(empty.err().unwrap().contains("no PEM certificate"));
     }
 
     #[test]
     fn construction_without_a_certificate_does_no_work() {
-        let transport = Transport::new(true, None).unwrap();
+        let transport = Transport::new(true, None, None).unwrap();
         assert!(transport.client.get().is_none());
     }
 }

@@ -18,6 +18,7 @@ use crate::export::{Exporter, ExporterConfig};
 use crate::extensions_api::{Events, ExtensionsApi, NextEvent};
 use crate::flush::flusher::Flusher;
 use crate::flush::policy::{Planner, Strategy};
+use crate::otlp_receiver;
 use crate::pipeline::{Now, Pipeline, PipelineConfig, Shared};
 use crate::statsd_listener;
 use crate::telemetry_listener;
@@ -140,6 +141,8 @@ pub async fn run(env: Env<'_>, name: &str) {
         started.instant.elapsed().as_micros(),
         config.flush
     );
+    // Only now: from here on what the receiver accepts is always flushed.
+    let relay = otlp_receiver::start(&config.otlp_receiver, env, &resource, shared.clone()).await;
     let flusher = Flusher::new(
         shared.clone(),
         exporter,
@@ -148,7 +151,8 @@ pub async fn run(env: Env<'_>, name: &str) {
         config.buffer,
         timeout,
     )
-    .with_statsd(statsd);
+    .with_statsd(statsd)
+    .with_relay(relay);
     if managed {
         let interval = timer_interval(&config, env("METRICLINE_FLUSH"));
         return Managed::new(api, shared, flusher, interval).run().await;

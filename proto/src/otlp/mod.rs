@@ -83,7 +83,7 @@ fn attribute_values(attributes: &[(String, String)]) -> Vec<KeyValue> {
         .collect()
 }
 
-fn resource_attributes(resource: &Resource) -> Vec<KeyValue> {
+pub(crate) fn resource_attributes(resource: &Resource) -> Vec<KeyValue> {
     resource
         .attributes
         .iter()

@@ -30,7 +30,11 @@ pub(super) fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-fn reply(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Full<Bytes>> {
+pub(super) fn reply(
+    status: StatusCode,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
         .header("content-type", content_type)
@@ -53,7 +57,8 @@ fn gunzip(body: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    if req.uri().path() != "/v1/metrics" {
+    let path = req.uri().path().to_owned();
+    if path != "/v1/metrics" && !super::signals::serves(&path) {
         return reply(StatusCode::NOT_FOUND, "text/plain", b"not found".to_vec());
     }
     if req.method() != Method::POST {
@@ -78,24 +83,35 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<By
     } else {
         Protocol::HttpProtobuf
     };
-    let decoded = async {
+    let body = async {
         let body = req
             .into_body()
             .collect()
             .await
             .map_err(|e| e.to_string())?
             .to_bytes();
-        let body = if gzip { gunzip(&body)? } else { body.to_vec() };
-        if json {
-            decode_json(&body)
+        if gzip {
+            gunzip(&body)
         } else {
-            ExportMetricsServiceRequest::decode(body.as_slice())
-                .map_err(|e| format!("protobuf: {e}"))
+            Ok(body.to_vec())
         }
     }
     .await;
+    let decoded = body.and_then(|body| {
+        if path != "/v1/metrics" {
+            Ok(Err(body))
+        } else if json {
+            decode_json(&body).map(Ok)
+        } else {
+            ExportMetricsServiceRequest::decode(body.as_slice())
+                .map(Ok)
+                .map_err(|e| format!("protobuf: {e}"))
+        }
+    });
     let request = match decoded {
-        Ok(request) => request,
+        Ok(Ok(request)) => request,
+        // Traces and logs: their own module decodes and records them.
+        Ok(Err(body)) => return super::signals::handle(&shared, &path, json, &body).await,
         Err(reason) => {
             shared.admit();
             shared.decode_error(reason.clone());
@@ -128,7 +144,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<By
     reply(StatusCode::OK, content_type, body)
 }
 
-fn fault_reply(fault: Fault) -> Response<Full<Bytes>> {
+pub(super) fn fault_reply(fault: Fault) -> Response<Full<Bytes>> {
     match fault {
         Fault::Unavailable => reply(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -7,6 +7,7 @@
 mod grpc;
 mod http;
 mod points;
+mod signals;
 mod state;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 pub use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 pub use points::{attributes_map, flatten, PointKind, ReceivedPoint};
+pub use signals::SignalRequest;
 pub use state::{Fault, Protocol, Received};
 
 use state::Shared;
@@ -79,6 +81,41 @@ impl Sink {
     /// Every accepted request (partial successes included), in arrival order.
     pub fn requests(&self) -> Vec<Received> {
         self.shared.lock().requests.clone()
+    }
+
+    /// Every accepted traces request (`POST /v1/traces`), in arrival order.
+    pub fn traces(
+        &self,
+    ) -> Vec<opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest> {
+        let inner = self.shared.lock();
+        let traces = inner.signal_requests.iter().filter_map(|r| match r {
+            SignalRequest::Traces(t) => Some(t.clone()),
+            SignalRequest::Logs(_) => None,
+        });
+        traces.collect()
+    }
+
+    /// Every accepted logs request (`POST /v1/logs`), in arrival order.
+    pub fn logs(
+        &self,
+    ) -> Vec<opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest> {
+        let inner = self.shared.lock();
+        let logs = inner.signal_requests.iter().filter_map(|r| match r {
+            SignalRequest::Logs(l) => Some(l.clone()),
+            SignalRequest::Traces(_) => None,
+        });
+        logs.collect()
+    }
+
+    /// Blocks until `cond` holds for the accepted traces and logs requests or `timeout`
+    /// passes; returns whether it held.
+    pub fn wait_for_signals(
+        &self,
+        timeout: Duration,
+        cond: impl Fn(&[SignalRequest]) -> bool,
+    ) -> bool {
+        self.shared
+            .wait(timeout, |inner| cond(&inner.signal_requests))
     }
 
     /// Every data point of every accepted request, flattened, in arrival order.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 use super::points::{flatten, ReceivedPoint};
+use super::signals::SignalRequest;
 
 /// How a request reached the sink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,6 +62,8 @@ pub(crate) enum Answer {
 #[derive(Default)]
 pub(crate) struct Inner {
     pub requests: Vec<Received>,
+    /// Accepted traces and logs requests, in arrival order.
+    pub signal_requests: Vec<SignalRequest>,
     /// The points of `requests[..flattened]`: flattened when a test reads them, not while
     /// the exporter waits for its answer, so the sink answers as fast as a collector.
     points: Vec<ReceivedPoint>,
@@ -149,6 +152,24 @@ impl Shared {
                 self.record(received);
                 Answer::Accepted
             }
+        }
+    }
+
+    /// [`Shared::handle`] for a traces or logs request.
+    pub async fn handle_signal(&self, request: SignalRequest) -> Answer {
+        let (fault, latency) = self.admit();
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        match fault {
+            // A partial success is answered as a full one: tests of traces and logs do
+            // not script it.
+            None | Some(Fault::PartialSuccess { .. }) => {
+                self.lock().signal_requests.push(request);
+                self.changed.notify_all();
+                Answer::Accepted
+            }
+            Some(fault) => Answer::Fault(fault),
         }
     }
 

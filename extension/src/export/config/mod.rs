@@ -1,10 +1,12 @@
 //! The exporter's configuration from the standard `OTEL_EXPORTER_OTLP_*` variables, each with
-//! its `_METRICS_` override, parsed leniently: a bad value gives one warning and a safe default.
+//! its per-signal override (`_METRICS_`, and `_TRACES_`/`_LOGS_` for what the OTLP receiver
+//! passes through), parsed leniently: a bad value gives one warning and a safe default.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Uri};
+use metricline_proto::relay::Signal;
 
 /// The wire protocol of the OTLP exporter (`OTEL_EXPORTER_OTLP_PROTOCOL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,8 @@ pub struct ExporterConfig {
     pub compression: Compression,
     /// PEM file of CA certificates trusted in addition to the webpki roots.
     pub certificate: Option<PathBuf>,
+    /// Mutual TLS: the PEM files of the client certificate (chain) and of its private key.
+    pub client_certificate: Option<(PathBuf, PathBuf)>,
 }
 
 pub const GRPC_EXPORT_PATH: &str =
@@ -48,8 +52,16 @@ impl ExporterConfig {
     /// that cannot be parsed gives one warning line (naming the variable and the accepted
     /// values, never a header value) and falls back to a safe default.
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> (ExporterConfig, Vec<String>) {
+        Self::for_signal(env, Signal::Metrics)
+    }
+
+    /// The same for one signal: its `OTEL_EXPORTER_OTLP_<SIGNAL>_*` overrides, its path.
+    pub fn for_signal(
+        env: &dyn Fn(&str) -> Option<String>,
+        signal: Signal,
+    ) -> (ExporterConfig, Vec<String>) {
         let mut warnings = Vec::new();
-        let lookup = |option: &str| lookup(env, option);
+        let lookup = |option: &str| lookup(env, signal, option);
 
         let protocol = match lookup("PROTOCOL") {
             None => Protocol::HttpProtobuf,
@@ -61,7 +73,7 @@ impl ExporterConfig {
             }),
         };
 
-        let endpoint = resolve_endpoint(protocol, env, &mut warnings);
+        let endpoint = resolve_endpoint(protocol, signal, env, &mut warnings);
 
         let headers = match lookup("HEADERS") {
             None => Vec::new(),
@@ -99,6 +111,19 @@ impl ExporterConfig {
         };
 
         let certificate = lookup("CERTIFICATE").map(|(_, value)| PathBuf::from(value));
+        let client_certificate = match (lookup("CLIENT_CERTIFICATE"), lookup("CLIENT_KEY")) {
+            (Some((_, certificate)), Some((_, key))) => {
+                Some((PathBuf::from(certificate), PathBuf::from(key)))
+            }
+            (None, None) => None,
+            (Some((var, _)), None) | (None, Some((var, _))) => {
+                warnings.push(format!(
+                    "{var} is set without its pair (accepted: both _CLIENT_CERTIFICATE and \
+                     _CLIENT_KEY, or neither); no client certificate is sent"
+                ));
+                None
+            }
+        };
 
         let config = ExporterConfig {
             endpoint,
@@ -107,6 +132,7 @@ impl ExporterConfig {
             timeout,
             compression,
             certificate,
+            client_certificate,
         };
         (config, warnings)
     }
@@ -117,11 +143,16 @@ impl ExporterConfig {
     }
 }
 
-/// The `_METRICS_` variable if set, else the generic one; an empty value counts as unset.
-/// Returns the variable's name (for warnings) and its trimmed value.
-fn lookup(env: &dyn Fn(&str) -> Option<String>, option: &str) -> Option<(String, String)> {
+/// The signal's variable (`_METRICS_`…) if set, else the generic one; an empty value counts
+/// as unset. Returns the variable's name (for warnings) and its trimmed value.
+fn lookup(
+    env: &dyn Fn(&str) -> Option<String>,
+    signal: Signal,
+    option: &str,
+) -> Option<(String, String)> {
+    let signal = signal.as_str().to_ascii_uppercase();
     [
-        format!("OTEL_EXPORTER_OTLP_METRICS_{option}"),
+        format!("OTEL_EXPORTER_OTLP_{signal}_{option}"),
         format!("OTEL_EXPORTER_OTLP_{option}"),
     ]
     .into_iter()
@@ -133,6 +164,7 @@ fn lookup(env: &dyn Fn(&str) -> Option<String>, option: &str) -> Option<(String,
 
 fn resolve_endpoint(
     protocol: Protocol,
+    signal: Signal,
     env: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<String>,
 ) -> Uri {
@@ -140,11 +172,11 @@ fn resolve_endpoint(
         Protocol::Grpc => DEFAULT_GRPC_BASE,
         _ => DEFAULT_HTTP_BASE,
     };
-    let (base, per_signal) = match lookup(env, "ENDPOINT") {
+    let (base, per_signal) = match lookup(env, signal, "ENDPOINT") {
         None => (default_base.to_string(), false),
         Some((var, value)) => {
             if parse_absolute_url(&value).is_some() {
-                (value, var.contains("_METRICS_"))
+                (value, var != "OTEL_EXPORTER_OTLP_ENDPOINT")
             } else {
                 warnings.push(format!(
                     "{var} is not an absolute http:// or https:// URL; using {default_base}"
@@ -158,13 +190,14 @@ fn resolve_endpoint(
         Protocol::Grpc => {
             let uri = parse_absolute_url(&base).expect("validated above");
             format!(
-                "{}://{}{GRPC_EXPORT_PATH}",
+                "{}://{}{}",
                 uri.scheme_str().unwrap_or("http"),
-                uri.authority().map(|a| a.as_str()).unwrap_or("")
+                uri.authority().map(|a| a.as_str()).unwrap_or(""),
+                signal.grpc_path()
             )
         }
         _ if per_signal => base,
-        _ => http_signal_url(&base),
+        _ => http_signal_url(&base, signal),
     };
     parse_absolute_url(&url).expect("built from a validated URL")
 }
@@ -177,9 +210,9 @@ pub(crate) fn parse_absolute_url(value: &str) -> Option<Uri> {
     (scheme_ok && host_ok).then_some(uri)
 }
 
-/// The spec's rule for the generic endpoint: a base URL to which `v1/metrics` is appended
+/// The spec's rule for the generic endpoint: a base URL to which `v1/<signal>` is appended
 /// after ensuring exactly one `/` between them.
-pub(crate) fn http_signal_url(base: &str) -> String {
+pub(crate) fn http_signal_url(base: &str, signal: Signal) -> String {
     let (without_query, query) = match base.split_once('?') {
         Some((url, query)) => (url, Some(query)),
         None => (base, None),
@@ -188,7 +221,7 @@ pub(crate) fn http_signal_url(base: &str) -> String {
     if !url.ends_with('/') {
         url.push('/');
     }
-    url.push_str("v1/metrics");
+    url.push_str(signal.http_path());
     if let Some(query) = query {
         url.push('?');
         url.push_str(query);

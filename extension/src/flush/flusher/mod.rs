@@ -4,6 +4,7 @@
 use super::backoff::Backoff;
 use super::dropped::DropCounts;
 use crate::export::{ExportOutcome, Exporter, Request};
+use crate::otlp_receiver::Relay;
 use crate::pipeline::{Now, Shared};
 use crate::statsd_listener::StatsdListener;
 use metricline_proto::aggregate::{AggregationConfig, Budget};
@@ -87,6 +88,8 @@ pub struct Flusher<D> {
     drops: RefCell<DropCounts>,
     /// Drained before every take: datagrams waiting in its socket are pending data too.
     statsd: Option<Arc<StatsdListener>>,
+    /// What the local OTLP receiver queued, flushed alongside.
+    relay: Option<Relay>,
 }
 
 impl<D: Deliver> Flusher<D> {
@@ -114,6 +117,7 @@ impl<D: Deliver> Flusher<D> {
                 aggregation.start_time_unix_nano,
             )),
             statsd: None,
+            relay: None,
         }
     }
 
@@ -123,8 +127,31 @@ impl<D: Deliver> Flusher<D> {
         self
     }
 
-    /// Flushes before `deadline`; see [`Attempt`] for what backing off allows.
+    /// Flushes what the OTLP receiver queued with every flush of the metrics.
+    pub fn with_relay(mut self, relay: Option<Relay>) -> Self {
+        self.relay = relay;
+        self
+    }
+
+    /// Flushes the metrics and, concurrently, what the OTLP receiver queued. At shutdown
+    /// the receiver's goes first, so that its drop counts leave with the last metrics.
     pub async fn flush(&self, take: Take, deadline: Instant, attempt: Attempt) -> Flushed {
+        let Some(relay) = &self.relay else {
+            return self.flush_metrics(take, deadline, attempt).await;
+        };
+        if attempt == Attempt::Always {
+            relay.flush(deadline, attempt).await;
+            return self.flush_metrics(take, deadline, attempt).await;
+        }
+        let (flushed, ()) = tokio::join!(
+            self.flush_metrics(take, deadline, attempt),
+            relay.flush(deadline, attempt)
+        );
+        flushed
+    }
+
+    /// Flushes before `deadline`; see [`Attempt`] for what backing off allows.
+    async fn flush_metrics(&self, take: Take, deadline: Instant, attempt: Attempt) -> Flushed {
         // Before reading the clock, so a `Take::Until` includes what was just drained.
         if let Some(statsd) = &self.statsd {
             statsd.drain_for_flush(&self.shared);

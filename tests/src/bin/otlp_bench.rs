@@ -1,0 +1,205 @@
+//! Measures the OTLP receiver in the sandbox with a layer binary (docs/otlp-receiver.md):
+//! ready time (spawn → first `/next`) with the receiver on and off, and, under `end`, the
+//! post-runtime time and peak RSS of a function whose OpenTelemetry SDK exports 50 spans,
+//! 20 metric points and a log record per invoke through the receiver.
+//!
+//! `cargo build -p metricline-tests --bin otlp_bench && target/debug/otlp_bench
+//!  [--binary PATH] [--starts N] [--invokes N]`
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use metricline_tests::layer;
+use metricline_tests::sandbox::{self, InvokeStatus};
+use metricline_tests::sink::{Fault, Sink};
+
+const WARMUP: usize = 5;
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() -> Result<(), String> {
+    let mut binary =
+        sandbox::crate_dir().join("../target/x86_64-unknown-linux-musl/layer/metricline");
+    let (mut starts, mut invokes) = (20usize, 50usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--binary" => binary = PathBuf::from(value),
+            "--starts" => starts = value.parse().map_err(|e| format!("--starts: {e}"))?,
+            "--invokes" => invokes = value.parse().map_err(|e| format!("--invokes: {e}"))?,
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    let python = sandbox::venv_python().ok_or("no .venv: run scripts/setup-python.sh")?;
+    println!("| what | median |\n|---|---|");
+    // Alternating on and off, so that the machine's load drifts into both alike.
+    let sink = Sink::start();
+    let mut ready = [Vec::with_capacity(starts), Vec::with_capacity(starts)];
+    for _ in 0..starts {
+        for on in [false, true] {
+            let receiver = if on {
+                format!("127.0.0.1:{},127.0.0.1:{}", free_port(), free_port())
+            } else {
+                "off".to_string()
+            };
+            let env = [
+                ("METRICLINE_FLUSH", "end"),
+                ("METRICLINE_LOG", "warn"),
+                ("METRICLINE_OTLP_RECEIVER", receiver.as_str()),
+            ];
+            let mut sandbox = layer::start_sandbox(&binary, "bench", &python, &sink, &env)?;
+            let first = sandbox.ready_times().first().and_then(|(_, t)| *t);
+            sandbox.shutdown();
+            ready[on as usize].push(first.ok_or("the extension never called /next")?);
+        }
+    }
+    let [off, on] = ready;
+    println!(
+        "| ready time, receiver off, {starts} starts | {} |",
+        ms(median(off))
+    );
+    let label = "receiver on (gRPC and HTTP)";
+    println!(
+        "| ready time, {label}, {starts} starts | {} |",
+        ms(median(on))
+    );
+    let setup = receiver_setup_times(&binary, &python, &sink, starts)?;
+    let what = "receiver set-up inside the extension (its debug log)";
+    println!("| {what}, {starts} starts | {} |", ms(median(setup)));
+
+    let sink = Sink::start();
+    let port = free_port();
+    let receiver = format!("off,127.0.0.1:{port}");
+    let url = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("METRICLINE_FLUSH", "end"),
+        ("METRICLINE_LOG", "warn"),
+        ("METRICLINE_OTLP_RECEIVER", receiver.as_str()),
+        ("OTEL_RECEIVER_URL", url.as_str()),
+    ];
+    let mut sandbox = layer::start_sandbox(&binary, "otel", &python, &sink, &env)?;
+    let mut post_runtime = Vec::with_capacity(invokes);
+    for i in 0..invokes {
+        let result = sandbox.invoke(r#"{"spans":50,"points":20}"#);
+        if result.status != InvokeStatus::Success || !result.extensions_ready {
+            return Err(format!(
+                "invoke {i}: {result:?}\n{}",
+                sandbox.extension_log()
+            ));
+        }
+        if i >= WARMUP {
+            post_runtime.push(result.post_runtime);
+        }
+    }
+    let rss = sandbox
+        .extension_peak_rss_kb()
+        .iter()
+        .filter_map(|(_, kb)| *kb)
+        .max();
+    sandbox.shutdown();
+    let spans: usize = sink
+        .traces()
+        .iter()
+        .flat_map(|t| &t.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    if spans != 50 * invokes {
+        return Err(format!(
+            "{spans} spans reached the sink, not {}",
+            50 * invokes
+        ));
+    }
+    let steady = invokes - WARMUP;
+    println!("| post-runtime time, `end`, 50 spans + 20 points + 1 log record per invoke, {steady} invokes | {} |", ms(median(post_runtime)));
+    println!(
+        "| peak RSS of the extension, same run | {} kB |",
+        rss.unwrap_or(0)
+    );
+    flood(&binary, &python)
+}
+
+/// The receiver flooded while the backend is down: 5 invokes each posting 20 traces
+/// requests of ~2 MB (just under the size limit), 200 MB in all, against the default
+/// 4 MiB buffer; peak RSS of the extension.
+fn flood(binary: &std::path::Path, python: &std::path::Path) -> Result<(), String> {
+    let sink = Sink::start();
+    sink.fail_next(100_000, Fault::Unavailable);
+    let port = free_port();
+    let receiver = format!("off,127.0.0.1:{port}");
+    let url = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("METRICLINE_FLUSH", "end"),
+        ("METRICLINE_LOG", "warn"),
+        ("METRICLINE_OTLP_RECEIVER", receiver.as_str()),
+        ("OTEL_RECEIVER_URL", url.as_str()),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"),
+    ];
+    let mut sandbox = layer::start_sandbox(binary, "otel", python, &sink, &env)?;
+    for i in 0..5 {
+        let result = sandbox.invoke(r#"{"flood":20,"kib":1900}"#);
+        let all_accepted = result
+            .response
+            .as_deref()
+            .is_some_and(|r| r.contains(r#"{"200": 20}"#));
+        if !all_accepted {
+            return Err(format!(
+                "flood invoke {i}: {result:?}\n{}",
+                sandbox.extension_log()
+            ));
+        }
+    }
+    let rss = sandbox
+        .extension_peak_rss_kb()
+        .iter()
+        .filter_map(|(_, kb)| *kb)
+        .max();
+    sandbox.shutdown();
+    let what = "receiver flooded (100 requests of ~2 MB, backend down)";
+    println!(
+        "| peak RSS of the extension, {what} | {} kB |",
+        rss.unwrap_or(0)
+    );
+    Ok(())
+}
+
+/// The receiver's own set-up time, from the extension's debug line "set up in N µs".
+fn receiver_setup_times(
+    binary: &std::path::Path,
+    python: &std::path::Path,
+    sink: &Sink,
+    starts: usize,
+) -> Result<Vec<Duration>, String> {
+    let mut times = Vec::with_capacity(starts);
+    for _ in 0..starts {
+        let receiver = format!("127.0.0.1:{},127.0.0.1:{}", free_port(), free_port());
+        let env = [
+            ("METRICLINE_FLUSH", "end"),
+            ("METRICLINE_LOG", "debug"),
+            ("METRICLINE_OTLP_RECEIVER", receiver.as_str()),
+        ];
+        let mut sandbox = layer::start_sandbox(binary, "bench", python, sink, &env)?;
+        sandbox.shutdown();
+        let log = sandbox.extension_log();
+        let micros = log
+            .split("set up in ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+            .ok_or_else(|| format!("no set-up time in the log:\n{log}"))?;
+        times.push(Duration::from_micros(micros));
+    }
+    Ok(times)
+}
