@@ -11,7 +11,6 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use metricline_proto::telemetry::parse_batch;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -152,11 +151,8 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
             return answer(StatusCode::BAD_REQUEST);
         }
     };
-    match parse_batch(&body) {
-        Ok(batch) => {
-            shared.ingest(batch, Now::read());
-            answer(StatusCode::OK)
-        }
+    match shared.ingest(&body, Now::read()) {
+        Ok(()) => answer(StatusCode::OK),
         Err(e) => {
             crate::warn!(
                 "Telemetry batch of {} bytes is not a JSON array ({e:?}); refused",

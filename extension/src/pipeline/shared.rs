@@ -2,7 +2,7 @@
 //! loop (which flushes it and waits for `runtimeDone`/`report` without polling).
 
 use super::{Now, Pipeline};
-use metricline_proto::telemetry::Batch;
+use metricline_proto::telemetry::BatchError;
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -27,10 +27,11 @@ impl Shared {
         self.pipeline.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Ingests a batch and wakes every waiter.
-    pub fn ingest(&self, batch: Batch, now: Now) {
-        self.lock().ingest(batch, now);
+    /// Ingests a POST body and wakes every waiter.
+    pub fn ingest(&self, body: &[u8], now: Now) -> Result<(), BatchError> {
+        let ingested = self.lock().ingest(body, now);
         self.changed.notify_waiters();
+        ingested
     }
 
     /// Waits until `ready` holds (checked after every batch) or `deadline` passes; returns

@@ -3,7 +3,7 @@
 use super::*;
 use metricline_proto::aggregate::{HistogramAggregation, Temporality};
 use metricline_proto::platform::Arch;
-use metricline_proto::telemetry::parse_batch;
+use metricline_proto::telemetry::Record;
 
 fn pipeline(platform_metrics: bool) -> Pipeline {
     Pipeline::new(PipelineConfig {
@@ -31,7 +31,7 @@ const BATCH: &str = r#"[
 #[test]
 fn tracks_runtime_done_and_report_by_request() {
     let mut p = pipeline(true);
-    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    p.ingest(BATCH.as_bytes(), Now::read()).unwrap();
     assert!(p.runtime_done_seen("r1"));
     assert!(!p.runtime_done_seen("r0"));
     assert!(p.report_seen("r0"));
@@ -41,10 +41,10 @@ fn tracks_runtime_done_and_report_by_request() {
 #[test]
 fn lines_and_platform_events_reach_the_aggregator() {
     let mut p = pipeline(true);
-    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    p.ingest(BATCH.as_bytes(), Now::read()).unwrap();
     let with_platform = p.aggregator().pending_points();
     let mut p = pipeline(false);
-    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    p.ingest(BATCH.as_bytes(), Now::read()).unwrap();
     let without_platform = p.aggregator().pending_points();
     // The monitoring line and its self metric at least, and platform points on top.
     assert!(without_platform >= 2, "{without_platform}");
@@ -55,8 +55,8 @@ fn lines_and_platform_events_reach_the_aggregator() {
 fn excerpt_keeps_the_first_200_characters() {
     let long = "é".repeat(300);
     let text = Record::Text(long);
-    assert_eq!(excerpt(&text).chars().count(), 200);
-    assert_eq!(excerpt(&Record::Text("short".into())), "short");
+    assert_eq!(excerpt(text.as_ref()).chars().count(), 200);
+    assert_eq!(excerpt(RecordRef::Text("short")), "short");
 }
 
 #[test]

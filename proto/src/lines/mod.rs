@@ -19,7 +19,7 @@ mod formats;
 mod json;
 mod monitoring;
 mod number;
-mod plain;
+pub(crate) mod plain;
 mod prefix;
 mod reason;
 mod scan;

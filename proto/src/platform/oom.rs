@@ -2,7 +2,7 @@
 //! runtime's own OOM message in the function's log, counted once per request.
 
 use super::recent::Recent;
-use crate::telemetry::Record;
+use crate::telemetry::RecordRef;
 
 /// The `errorType` Lambda reports when the runtime was killed for using all its memory.
 pub const OOM_ERROR_TYPE: &str = "Runtime.OutOfMemory";
@@ -27,12 +27,9 @@ const LOG_MARKERS: [&str; 7] = [
 ];
 
 /// Whether a `function` log record is a runtime's out-of-memory message.
-pub fn is_oom_log(record: &Record) -> bool {
-    let text = match record {
-        Record::Text(text) => text.as_str(),
-        // The raw JSON text: the markers contain nothing that JSON would escape.
-        Record::Json(raw) => raw.get(),
-    };
+pub fn is_oom_log(record: RecordRef<'_>) -> bool {
+    // Of a JSON record, its JSON text: the markers contain nothing that JSON would escape.
+    let text = record.text();
     text.contains("emory") && LOG_MARKERS.iter().any(|m| text.contains(m))
 }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::Kind;
+use serde_json::value::RawValue;
 
 const EVENT: u64 = 7_000_000_000;
 const T: u64 = 1_764_151_200_000_000_000;
