@@ -188,8 +188,20 @@ pub fn start_sandbox(
     sink: &Sink,
     env: &[(&str, &str)],
 ) -> Result<Sandbox, String> {
+    start_sandbox_named(extension, "metricline", function, python, sink, env)
+}
+
+/// [`start_sandbox`] with an extension registered under another name (another project's).
+pub fn start_sandbox_named(
+    extension: &Path,
+    name: &str,
+    function: &str,
+    python: &Path,
+    sink: &Sink,
+    env: &[(&str, &str)],
+) -> Result<Sandbox, String> {
     let mut builder = Sandbox::builder()
-        .extension_named(extension, "metricline")
+        .extension_named(extension, name)
         .function_dir(sandbox::sample_function(function))
         .python(python);
     let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));

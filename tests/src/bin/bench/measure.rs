@@ -7,16 +7,33 @@ use std::time::Duration;
 use metricline_tests::expect::total;
 use metricline_tests::layer;
 use metricline_tests::rotel::Rotel;
-use metricline_tests::sandbox::InvokeStatus;
+use metricline_tests::sandbox::{InvokeStatus, Sandbox};
 use metricline_tests::sink::Sink;
 
 use crate::stats;
+
+/// The extension under test: metricline, or a peer extension built from crates.io.
+pub struct Extension<'a> {
+    pub binary: &'a Path,
+    /// The name it registers under: its file name in a layer.
+    pub name: &'a str,
+    pub peer: bool,
+}
+
+impl Extension<'_> {
+    /// Its process's command name (the kernel keeps 15 bytes of it).
+    fn comm(&self) -> &str {
+        &self.name[..self.name.len().min(15)]
+    }
+}
 
 /// What the benchmark varies; see `--help`.
 pub struct Params {
     pub starts: usize,
     pub invokes: usize,
     pub lines: usize,
+    /// What the function prints: `mixed`, `monitoring`, `datadog` or `emf`.
+    pub format: String,
     /// Invokes at the start left out of the steady-state numbers.
     pub warmup: usize,
     /// `METRICLINE_LOG` of the extension (`debug` adds its own ready time to the table).
@@ -39,6 +56,8 @@ pub struct FlushRun {
     pub accepted_lines: Option<f64>,
     /// The extension's CPU time up to SHUTDOWN (init included).
     pub cpu: Option<Duration>,
+    /// The extension's CPU time once the sandbox is initialized: exec → first `/next`.
+    pub init_cpu: Option<Duration>,
 }
 
 impl FlushRun {
@@ -53,9 +72,44 @@ impl FlushRun {
 }
 
 /// The flush strategy and the extension's log level (the harness default, `debug`, would
-/// measure the logging too).
-fn env<'a>(strategy: &'a str, p: &'a Params) -> [(&'static str, &'a str); 2] {
-    [("METRICLINE_FLUSH", strategy), ("METRICLINE_LOG", &p.log)]
+/// measure the logging too); a peer gets its own settings, exporting to the same sink.
+fn env(extension: &Extension, strategy: &str, p: &Params, sink: &Sink) -> Vec<(String, String)> {
+    let pairs = if extension.peer {
+        vec![
+            ("LAMBDA_OTEL_EXPORTER_ENDPOINT", sink.http_endpoint()),
+            ("LAMBDA_OTEL_EXPORTER_PROTOCOL", "http".into()),
+            ("LAMBDA_OTEL_FLUSH_STRATEGY", strategy.into()),
+            ("RUST_LOG", p.log.clone()),
+        ]
+    } else {
+        vec![
+            ("METRICLINE_FLUSH", strategy.into()),
+            ("METRICLINE_LOG", p.log.clone()),
+        ]
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+fn start(
+    extension: &Extension,
+    python: &Path,
+    sink: &Sink,
+    env: &[(String, String)],
+) -> Result<Sandbox, String> {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    layer::start_sandbox_named(
+        extension.binary,
+        extension.name,
+        "bench",
+        python,
+        sink,
+        &env,
+    )
+}
+
+/// The extension's CPU time so far, read while the sandbox has it frozen.
+fn cpu_now(extension: &Extension) -> Option<Duration> {
+    stats::child_pid(extension.comm()).and_then(stats::cpu_time)
 }
 
 /// Ready times over repeated starts: as the sandbox sees them (spawn → first `/next`), and
@@ -73,14 +127,15 @@ fn own_ready(log: &str) -> Option<Duration> {
 }
 
 /// Spawn → first `/next` of the extension, over `p.starts` fresh sandboxes.
-pub fn ready_times(binary: &Path, python: &Path, p: &Params) -> Result<Ready, String> {
+pub fn ready_times(extension: &Extension, python: &Path, p: &Params) -> Result<Ready, String> {
     let sink = Sink::start();
     let mut ready = Ready {
         sandbox: Vec::with_capacity(p.starts),
         own: Vec::new(),
     };
+    let env = env(extension, "end", p, &sink);
     for _ in 0..p.starts {
-        let mut sandbox = layer::start_sandbox(binary, "bench", python, &sink, &env("end", p))?;
+        let mut sandbox = start(extension, python, &sink, &env)?;
         let times = sandbox.ready_times();
         ready.own.extend(own_ready(&sandbox.extension_log()));
         sandbox.shutdown();
@@ -96,7 +151,7 @@ pub fn ready_times(binary: &Path, python: &Path, p: &Params) -> Result<Ready, St
 /// `strategy` is a `METRICLINE_FLUSH` value, exported to the sink, or followed by `@rotel`
 /// to export to rotel-agent (a collector none of us wrote; it decodes and drops).
 pub fn flush_run(
-    binary: &Path,
+    extension: &Extension,
     python: &Path,
     strategy: &str,
     p: &Params,
@@ -108,12 +163,13 @@ pub fn flush_run(
         None => (strategy, None),
     };
     let endpoint = rotel.as_ref().map(Rotel::http_endpoint);
-    let mut env = env(flush, p).to_vec();
-    if let Some(endpoint) = &endpoint {
-        env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint));
+    let mut env = env(extension, flush, p, &sink);
+    if let Some(endpoint) = endpoint {
+        env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), endpoint));
     }
-    let mut sandbox = layer::start_sandbox(binary, "bench", python, &sink, &env)?;
-    let payload = format!(r#"{{"lines":{}}}"#, p.lines);
+    let mut sandbox = start(extension, python, &sink, &env)?;
+    let init_cpu = cpu_now(extension);
+    let payload = format!(r#"{{"lines":{},"format":"{}"}}"#, p.lines, p.format);
     let mut post_runtime = Vec::with_capacity(p.invokes);
     let mut overhead = Vec::with_capacity(p.invokes);
     for i in 0..p.invokes {
@@ -128,7 +184,7 @@ pub fn flush_run(
         overhead.push(result.extension_overhead);
     }
     // Thawed only inside invoke(): the process is stopped but its counters are readable.
-    let cpu = stats::child_pid("metricline").and_then(stats::cpu_time);
+    let cpu = cpu_now(extension);
     let peak_rss_kb = sandbox
         .extension_peak_rss_kb()
         .iter()
@@ -148,9 +204,9 @@ pub fn flush_run(
         post_runtime,
         overhead,
         peak_rss_kb,
-        accepted_lines: rotel
-            .is_none()
+        accepted_lines: (rotel.is_none() && !extension.peer)
             .then(|| total(&sink.points(), "metricline.lines", accepted)),
         cpu,
+        init_cpu,
     })
 }
