@@ -5,7 +5,7 @@
 
 use crate::flush::policy::Strategy;
 use crate::log::Level;
-use metricline_proto::aggregate::{HistogramAggregation, Temporality};
+use metricline_proto::aggregate::{Budget, HistogramAggregation, Limits, Temporality};
 use metricline_proto::lines::Formats;
 
 /// Looks an environment variable up; tests pass a map instead of the real environment.
@@ -16,7 +16,10 @@ pub struct Config {
     pub flush: Strategy,
     pub formats: Formats,
     pub platform_metrics: bool,
-    pub buffer_points: usize,
+    /// `METRICLINE_BUFFER_POINTS` and `METRICLINE_BUFFER_BYTES`.
+    pub buffer: Budget,
+    /// `METRICLINE_CARDINALITY_LIMIT` and `METRICLINE_METRIC_LIMIT`.
+    pub limits: Limits,
     pub log_level: Level,
     pub temporality: Temporality,
     pub histograms: HistogramAggregation,
@@ -28,13 +31,22 @@ impl Default for Config {
             flush: Strategy::Adaptive,
             formats: Formats::default(),
             platform_metrics: true,
-            buffer_points: 100_000,
+            buffer: Budget {
+                points: 100_000,
+                bytes: DEFAULT_BUFFER_BYTES,
+            },
+            limits: Limits::default(),
             log_level: Level::Warn,
             temporality: Temporality::Delta,
             histograms: HistogramAggregation::Exponential,
         }
     }
 }
+
+/// What the retry buffer's data points may take by default: with the streams, the
+/// encoder's buffers and the process itself this keeps the extension within 16 MB of
+/// peak RSS through a long outage (docs/limits.md).
+pub const DEFAULT_BUFFER_BYTES: usize = 4 << 20;
 
 /// `OTEL_SDK_DISABLED=true` (case-insensitive): register with Lambda and idle.
 pub fn sdk_disabled(env: Env<'_>) -> bool {
@@ -74,6 +86,10 @@ fn parse_bool(v: &str) -> Option<bool> {
         "false" => Some(false),
         _ => None,
     }
+}
+
+fn parse_positive(v: &str) -> Option<usize> {
+    v.parse::<usize>().ok().filter(|&n| n > 0)
 }
 
 fn parse_temporality(v: &str) -> Option<Temporality> {
@@ -123,14 +139,42 @@ impl Config {
                 parse_bool,
                 &mut w,
             ),
-            buffer_points: setting(
-                env,
-                "METRICLINE_BUFFER_POINTS",
-                "a positive integer",
-                d.buffer_points,
-                |v| v.parse::<usize>().ok().filter(|&n| n > 0),
-                &mut w,
-            ),
+            buffer: Budget {
+                points: setting(
+                    env,
+                    "METRICLINE_BUFFER_POINTS",
+                    "a positive integer",
+                    d.buffer.points,
+                    parse_positive,
+                    &mut w,
+                ),
+                bytes: setting(
+                    env,
+                    "METRICLINE_BUFFER_BYTES",
+                    "a positive integer (bytes)",
+                    d.buffer.bytes,
+                    parse_positive,
+                    &mut w,
+                ),
+            },
+            limits: Limits {
+                cardinality: setting(
+                    env,
+                    "METRICLINE_CARDINALITY_LIMIT",
+                    "a positive integer",
+                    d.limits.cardinality,
+                    parse_positive,
+                    &mut w,
+                ),
+                metrics: setting(
+                    env,
+                    "METRICLINE_METRIC_LIMIT",
+                    "a positive integer",
+                    d.limits.metrics,
+                    parse_positive,
+                    &mut w,
+                ),
+            },
             log_level: setting(
                 env,
                 "METRICLINE_LOG",

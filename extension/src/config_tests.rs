@@ -21,7 +21,12 @@ fn defaults_when_nothing_is_set() {
     let (config, warnings) = read(&[]);
     assert_eq!(config, Config::default());
     assert_eq!(config.flush, Strategy::Adaptive);
-    assert_eq!(config.buffer_points, 100_000);
+    assert_eq!(config.buffer.points, 100_000);
+    assert_eq!(config.buffer.bytes, 4 * 1024 * 1024);
+    assert_eq!(
+        (config.limits.cardinality, config.limits.metrics),
+        (2000, 1000)
+    );
     assert!(config.platform_metrics);
     assert_eq!(config.temporality, Temporality::Delta);
     assert_eq!(config.histograms, HistogramAggregation::Exponential);
@@ -127,13 +132,34 @@ fn platform_metrics_switch() {
 }
 
 #[test]
-fn buffer_points_must_be_a_positive_integer() {
-    assert_eq!(only("METRICLINE_BUFFER_POINTS", "500").0.buffer_points, 500);
-    for raw in ["0", "-1", "1e3", "lots"] {
-        let (config, warnings) = only("METRICLINE_BUFFER_POINTS", raw);
-        assert_eq!(config.buffer_points, 100_000, "{raw}");
-        assert!(warnings[0].contains("METRICLINE_BUFFER_POINTS"));
-        assert!(warnings[0].contains("positive integer"));
+fn buffer_and_limits_must_be_positive_integers() {
+    let read_one = |name: &str, raw: &str| {
+        let (config, warnings) = only(name, raw);
+        let values = [
+            config.buffer.points,
+            config.buffer.bytes,
+            config.limits.cardinality,
+            config.limits.metrics,
+        ];
+        (values, warnings)
+    };
+    let names = [
+        "METRICLINE_BUFFER_POINTS",
+        "METRICLINE_BUFFER_BYTES",
+        "METRICLINE_CARDINALITY_LIMIT",
+        "METRICLINE_METRIC_LIMIT",
+    ];
+    let (defaults, _) = read_one("unrelated", "");
+    for (i, name) in names.into_iter().enumerate() {
+        let (values, warnings) = read_one(name, "500");
+        assert_eq!(values[i], 500, "{name}");
+        assert!(warnings.is_empty());
+        for raw in ["0", "-1", "1e3", "lots"] {
+            let (values, warnings) = read_one(name, raw);
+            assert_eq!(values, defaults, "{name}={raw}");
+            assert!(warnings[0].contains(name));
+            assert!(warnings[0].contains("positive integer"));
+        }
     }
 }
 

@@ -84,6 +84,7 @@ pub async fn run(env: Env<'_>, name: &str) {
                 .and_then(|v| v.trim().parse().ok()),
         },
         aggregation,
+        limits: config.limits,
     })));
 
     let (listener, from_hosts) = match telemetry_listener::bind().await {
@@ -127,7 +128,7 @@ pub async fn run(env: Env<'_>, name: &str) {
         exporter,
         resource,
         aggregation,
-        config.buffer_points,
+        config.buffer,
         timeout,
     );
     Active::new(api, shared, flusher, Planner::new(config.flush))

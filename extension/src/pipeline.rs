@@ -2,13 +2,14 @@
 //! know about the stream (which requests have had `runtimeDone` and `report`). No I/O: the
 //! clock comes in as an argument.
 
+mod overflow_log;
 mod recent;
 mod reject_log;
 mod shared;
 
 pub use shared::Shared;
 
-use metricline_proto::aggregate::{AggregationConfig, Aggregator};
+use metricline_proto::aggregate::{AggregationConfig, Aggregator, Limits};
 use metricline_proto::lines::{self, Format, Formats, Outcome, Reason};
 use metricline_proto::platform::{Platform, PlatformConfig};
 use metricline_proto::self_metrics;
@@ -16,6 +17,7 @@ use metricline_proto::telemetry::{
     BatchError, BatchReader, Body, Event, EventRef, Events, RecordRef, Skip,
 };
 use metricline_proto::Point;
+use overflow_log::OverflowLog;
 use recent::RecentIds;
 use reject_log::RejectLog;
 use tokio::time::Instant;
@@ -48,6 +50,8 @@ pub struct PipelineConfig {
     pub platform_metrics: bool,
     pub platform: PlatformConfig,
     pub aggregation: AggregationConfig,
+    /// `METRICLINE_CARDINALITY_LIMIT` and `METRICLINE_METRIC_LIMIT`.
+    pub limits: Limits,
 }
 
 /// Line outcomes of one batch, summed per (format, rejection reason) before they become
@@ -65,6 +69,8 @@ pub struct Pipeline {
     runtime_done: RecentIds,
     reports: RecentIds,
     reject_log: RejectLog,
+    overflow_log: OverflowLog,
+    cardinality_limit: usize,
 }
 
 impl Pipeline {
@@ -75,11 +81,13 @@ impl Pipeline {
             platform: config
                 .platform_metrics
                 .then(|| Platform::new(config.platform)),
-            aggregator: Aggregator::new(config.aggregation),
+            aggregator: Aggregator::with_limits(config.aggregation, config.limits),
             points: Vec::new(),
             runtime_done: RecentIds::default(),
             reports: RecentIds::default(),
             reject_log: RejectLog::default(),
+            overflow_log: OverflowLog::default(),
+            cardinality_limit: config.limits.cardinality,
         }
     }
 
@@ -125,8 +133,20 @@ impl Pipeline {
             };
             // Straight into the aggregator: a value of a known stream costs no allocation
             // (the other points wait in `points` until the batch ends).
+            let refused = self.aggregator.refused_values();
             let outcome =
                 lines::parse_record_into(record, time, self.formats, &mut self.aggregator);
+            let outcome = match outcome {
+                // A value for a metric the aggregator had no room for: the line is
+                // rejected (values of its other, known metrics stay recorded).
+                Outcome::Accepted { format, .. } if self.aggregator.refused_values() != refused => {
+                    Outcome::Rejected {
+                        format,
+                        reason: Reason::TooManyMetrics,
+                    }
+                }
+                outcome => outcome,
+            };
             match outcome {
                 Outcome::NotMetric => {}
                 Outcome::Accepted { format, .. } => bump(&mut lines, (format, None)),
@@ -170,6 +190,16 @@ impl Pipeline {
         }
         for point in self.points.drain(..) {
             self.aggregator.record(point);
+        }
+        for overflowed in self.aggregator.take_overflows() {
+            if self.overflow_log.allows(&overflowed.name, now.instant) {
+                crate::warn!(
+                    "metric {} has more than {} attribute sets (METRICLINE_CARDINALITY_LIMIT): \
+                     values of further sets go to its point with otel.metric.overflow=true",
+                    overflowed.name,
+                    self.cardinality_limit
+                );
+            }
         }
     }
 

@@ -25,6 +25,7 @@ async fn start() -> (SocketAddr, Arc<Shared>) {
             histograms: HistogramAggregation::Exponential,
             start_time_unix_nano: 0,
         },
+        limits: Default::default(),
     })));
     let listener = bind_to(IpAddr::V4(Ipv4Addr::LOCALHOST)).await.unwrap();
     let addr = listener.local_addr().unwrap();

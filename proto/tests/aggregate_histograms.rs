@@ -28,14 +28,14 @@ fn histogram_of(unit: &str, aggregation: HistogramAggregation, samples: &[f64]) 
 
 fn explicit(unit: &str, samples: &[f64]) -> ExplicitHistogram {
     match histogram_of(unit, HistogramAggregation::ExplicitBuckets, samples) {
-        Value::Histogram(h) => h,
+        Value::Histogram(h) => *h,
         other => panic!("expected an explicit histogram, got {other:?}"),
     }
 }
 
 fn exponential(samples: &[f64]) -> ExponentialHistogram {
     match histogram_of("ms", HistogramAggregation::Exponential, samples) {
-        Value::ExponentialHistogram(h) => h,
+        Value::ExponentialHistogram(h) => *h,
         other => panic!("expected an exponential histogram, got {other:?}"),
     }
 }

@@ -1,10 +1,13 @@
 //! Property tests: any interleaving of record / take_until / take_all / put_back of the
-//! last take keeps every value exactly once and every delta stream's intervals contiguous.
+//! last take keeps every value exactly once and every delta stream's intervals contiguous,
+//! also when random attribute sets go past the cardinality limit (the overflow point's
+//! values plus the sets' equal what was recorded).
 
 use std::collections::HashMap;
 
 use metricline_proto::aggregate::{
-    AggregationConfig, Aggregator, DataPoint, Export, HistogramAggregation, Temporality, Value,
+    AggregationConfig, Aggregator, DataPoint, Export, HistogramAggregation, Limits, Temporality,
+    Value,
 };
 use metricline_proto::model::{Kind, Point, StreamKey};
 use proptest::prelude::*;
@@ -14,9 +17,9 @@ const T0: u64 = 1_764_151_200 * S;
 
 #[derive(Debug, Clone)]
 enum Op {
-    /// Stream number, offset of the value's timestamp from the current flush instant
-    /// (may be negative: a late value), value.
-    Record(usize, i64, u32),
+    /// Metric number, attribute set number, offset of the value's timestamp from the
+    /// current flush instant (may be negative: a late value), value.
+    Record(usize, usize, i64, u32),
     /// Advance the flush instant by this many ns, then take_until it.
     Take(u64),
     /// Advance the flush instant by this many ns, then take_all at it (a final flush).
@@ -25,22 +28,26 @@ enum Op {
     PutBack,
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// Operations on 4 metrics with `sets` attribute sets each.
+fn op(sets: usize) -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (0..4usize, -25_000i64..25_000, 0..1000u32)
-            .prop_map(|(s, off, v)| Op::Record(s, off * 1_000_000, v)),
+        6 => (0..4usize, 0..sets, -25_000i64..25_000, 0..1000u32)
+            .prop_map(|(s, set, off, v)| Op::Record(s, set, off * 1_000_000, v)),
         2 => prop_oneof![0..3u64, 0..30_000u64].prop_map(|ms| Op::Take(ms * 1_000_000)),
         1 => (0..5_000u64).prop_map(|ms| Op::TakeAll(ms * 1_000_000)),
         1 => Just(Op::PutBack),
     ]
 }
 
-fn keys() -> Vec<StreamKey> {
-    [Kind::Sum, Kind::Histogram, Kind::Sum, Kind::Gauge]
-        .into_iter()
-        .enumerate()
-        .map(|(i, kind)| StreamKey::new(format!("m{i}"), "s", kind, vec![]))
-        .collect()
+const KINDS: [Kind; 4] = [Kind::Sum, Kind::Histogram, Kind::Sum, Kind::Gauge];
+
+/// Metric `m`'s stream for attribute set `set` (set 0: no attributes).
+fn key(m: usize, set: usize) -> StreamKey {
+    let attributes = match set {
+        0 => vec![],
+        n => vec![("user".to_string(), format!("u{n}"))],
+    };
+    StreamKey::new(format!("m{m}"), "s", KINDS[m], attributes)
 }
 
 /// What arrived at the backend, per stream.
@@ -55,13 +62,13 @@ impl Delivered {
     }
 }
 
-fn run(ops: &[Op], temporality: Temporality, histograms: HistogramAggregation) {
-    let keys = keys();
-    let mut agg = Aggregator::new(AggregationConfig {
+fn run(ops: &[Op], temporality: Temporality, histograms: HistogramAggregation, limits: Limits) {
+    let config = AggregationConfig {
         temporality,
         histograms,
         start_time_unix_nano: T0 - 3600 * S,
-    });
+    };
+    let mut agg = Aggregator::with_limits(config, limits);
     let mut now = T0;
     let mut recorded: HashMap<StreamKey, (f64, u64)> = HashMap::new();
     let mut last: Option<Export> = None;
@@ -70,8 +77,8 @@ fn run(ops: &[Op], temporality: Temporality, histograms: HistogramAggregation) {
     let mut horizon = 0;
     for op in ops {
         match *op {
-            Op::Record(s, offset, value) => {
-                let key = keys[s].clone();
+            Op::Record(m, set, offset, value) => {
+                let key = key(m, set);
                 let entry = recorded.entry(key.clone()).or_default();
                 entry.0 += f64::from(value);
                 entry.1 += 1;
@@ -116,9 +123,48 @@ fn run(ops: &[Op], temporality: Temporality, histograms: HistogramAggregation) {
     for (key, points) in &delivered.0 {
         check_intervals(key, points, temporality);
     }
+    // Per metric: the overflow point and the sets together hold every value once.
+    let mut per_metric: HashMap<(String, Kind), (f64, u64)> = HashMap::new();
     for (key, &(total, count)) in &recorded {
-        let points = delivered.0.get(key).map(Vec::as_slice).unwrap_or(&[]);
-        check_totals(key, points, total, count, temporality);
+        let entry = per_metric.entry((key.name.clone(), key.kind)).or_default();
+        entry.0 += total;
+        entry.1 += count;
+    }
+    for ((name, kind), (total, count)) in per_metric {
+        let streams = delivered.0.iter().filter(|(k, _)| k.name == name);
+        let (mut sum, mut n) = (0.0, 0);
+        for (key, points) in streams {
+            let (s, c) = exported_total(key, points, temporality);
+            sum += s;
+            n += c;
+        }
+        if kind == Kind::Gauge {
+            continue;
+        }
+        assert!((sum - total).abs() < 1e-6, "{name}: sum {sum} != {total}");
+        if kind == Kind::Histogram {
+            assert_eq!(n, count, "{name}: histogram count");
+        }
+    }
+    if limits.cardinality >= SETS {
+        for (key, &(total, count)) in &recorded {
+            let points = delivered.0.get(key).map(Vec::as_slice).unwrap_or(&[]);
+            check_totals(key, points, total, count, temporality);
+        }
+    }
+}
+
+/// Sum and count a stream's points add up to (cumulative: its last point).
+fn exported_total(key: &StreamKey, points: &[DataPoint], temporality: Temporality) -> (f64, u64) {
+    match (key.kind, temporality) {
+        (Kind::Gauge, _) => (0.0, 0),
+        (_, Temporality::Delta) => points.iter().fold((0.0, 0), |(s, n), p| {
+            (s + p.value.sum(), n + p.value.count())
+        }),
+        (_, Temporality::Cumulative) => {
+            let last = &points.last().expect("a recorded stream exports").value;
+            (last.sum(), last.count())
+        }
     }
 }
 
@@ -147,16 +193,10 @@ fn check_intervals(key: &StreamKey, points: &[DataPoint], temporality: Temporali
 }
 
 fn check_totals(key: &StreamKey, points: &[DataPoint], total: f64, count: u64, t: Temporality) {
-    let (sum, n) = match (key.kind, t) {
-        (Kind::Gauge, _) => return,
-        (_, Temporality::Delta) => points.iter().fold((0.0, 0), |(s, n), p| {
-            (s + p.value.sum(), n + p.value.count())
-        }),
-        (_, Temporality::Cumulative) => {
-            let last = &points.last().expect("a recorded stream exports").value;
-            (last.sum(), last.count())
-        }
-    };
+    if key.kind == Kind::Gauge {
+        return;
+    }
+    let (sum, n) = exported_total(key, points, t);
     assert!((sum - total).abs() < 1e-6, "{key:?}: sum {sum} != {total}");
     if key.kind == Kind::Histogram {
         assert_eq!(n, count, "{key:?}: histogram count");
@@ -166,12 +206,20 @@ fn check_totals(key: &StreamKey, points: &[DataPoint], total: f64, count: u64, t
     }
 }
 
+/// Attribute sets per metric in the limit properties; their limit is below it.
+const SETS: usize = 8;
+
+const NO_LIMIT: Limits = Limits {
+    cardinality: SETS,
+    metrics: 10,
+};
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
     fn delta_keeps_every_value_once_in_contiguous_intervals(
-        ops in prop::collection::vec(op(), 1..120),
+        ops in prop::collection::vec(op(1), 1..120),
         explicit in any::<bool>(),
     ) {
         let histograms = if explicit {
@@ -179,13 +227,28 @@ proptest! {
         } else {
             HistogramAggregation::Exponential
         };
-        run(&ops, Temporality::Delta, histograms);
+        run(&ops, Temporality::Delta, histograms, NO_LIMIT);
     }
 
     #[test]
     fn cumulative_totals_equal_everything_recorded(
-        ops in prop::collection::vec(op(), 1..120),
+        ops in prop::collection::vec(op(1), 1..120),
     ) {
-        run(&ops, Temporality::Cumulative, HistogramAggregation::Exponential);
+        run(&ops, Temporality::Cumulative, HistogramAggregation::Exponential, NO_LIMIT);
+    }
+
+    #[test]
+    fn sets_past_the_cardinality_limit_keep_every_value_once(
+        ops in prop::collection::vec(op(SETS), 1..200),
+        limit in 1..SETS,
+        cumulative in any::<bool>(),
+    ) {
+        let temporality = if cumulative {
+            Temporality::Cumulative
+        } else {
+            Temporality::Delta
+        };
+        let limits = Limits { cardinality: limit, metrics: 10 };
+        run(&ops, temporality, HistogramAggregation::Exponential, limits);
     }
 }

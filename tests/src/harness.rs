@@ -30,6 +30,8 @@ pub struct Setup {
     pub env: Vec<(String, String)>,
     pub timeout: Duration,
     pub telemetry_api: bool,
+    /// Run under Lambda's limits for this memory size (a cgroup), where the machine can.
+    pub lambda_limits_mb: Option<u64>,
 }
 
 impl Default for Setup {
@@ -41,6 +43,7 @@ impl Default for Setup {
             env: vec![("METRICLINE_FLUSH".into(), "end".into())],
             timeout: Duration::from_secs(10),
             telemetry_api: true,
+            lambda_limits_mb: None,
         }
     }
 }
@@ -61,6 +64,11 @@ impl Setup {
     }
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+    /// Lambda's memory limit and CPU share for `memory_mb` (`Builder::lambda_limits`).
+    pub fn lambda_limits(mut self, memory_mb: u64) -> Self {
+        self.lambda_limits_mb = Some(memory_mb);
         self
     }
 }
@@ -94,6 +102,9 @@ impl Harness {
             .log_format(setup.log_format)
             .timeout(setup.timeout)
             .telemetry_api(setup.telemetry_api);
+        if let Some(mb) = setup.lambda_limits_mb {
+            builder = builder.memory_mb(mb).lambda_limits();
+        }
         for (k, v) in exporter_env(&sink, setup.protocol)
             .into_iter()
             .chain(setup.env)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::harness::{exporter_env, Otlp};
-use crate::sandbox::{self, Sandbox};
+use crate::sandbox::{self, Builder, Sandbox};
 use crate::sink::Sink;
 
 /// A Lambda architecture the layer is built for.
@@ -188,18 +188,29 @@ pub fn start_sandbox(
     sink: &Sink,
     env: &[(&str, &str)],
 ) -> Result<Sandbox, String> {
-    start_sandbox_named(extension, "metricline", function, python, sink, env)
+    sandbox_builder(extension, function, python, sink, env).start()
 }
 
-/// [`start_sandbox`] with an extension registered under another name (another project's).
-pub fn start_sandbox_named(
+/// What [`start_sandbox`] starts, for a caller with more settings (Lambda's limits).
+pub fn sandbox_builder(
+    extension: &Path,
+    function: &str,
+    python: &Path,
+    sink: &Sink,
+    env: &[(&str, &str)],
+) -> Builder {
+    sandbox_builder_named(extension, "metricline", function, python, sink, env)
+}
+
+/// [`sandbox_builder`] with an extension registered under another name (another project's).
+pub fn sandbox_builder_named(
     extension: &Path,
     name: &str,
     function: &str,
     python: &Path,
     sink: &Sink,
     env: &[(&str, &str)],
-) -> Result<Sandbox, String> {
+) -> Builder {
     let mut builder = Sandbox::builder()
         .extension_named(extension, name)
         .function_dir(sandbox::sample_function(function))
@@ -211,5 +222,5 @@ pub fn start_sandbox_named(
     {
         builder = builder.env(k, v);
     }
-    builder.start()
+    builder
 }

@@ -5,7 +5,7 @@ use super::backoff::Backoff;
 use super::dropped::DropCounts;
 use crate::export::{ExportOutcome, Exporter, Request};
 use crate::pipeline::{Now, Shared};
-use metricline_proto::aggregate::AggregationConfig;
+use metricline_proto::aggregate::{AggregationConfig, Budget};
 use metricline_proto::resource::Resource;
 use metricline_proto::self_metrics::DropReason;
 use std::cell::RefCell;
@@ -68,7 +68,7 @@ pub struct Flusher<D> {
     deliver: D,
     resource: Resource,
     aggregation: AggregationConfig,
-    buffer_points: usize,
+    buffer: Budget,
     /// The exporter's own timeout: no flush budget exceeds it.
     timeout: Duration,
     backoff: RefCell<Backoff>,
@@ -81,7 +81,7 @@ impl<D: Deliver> Flusher<D> {
         deliver: D,
         resource: Resource,
         aggregation: AggregationConfig,
-        buffer_points: usize,
+        buffer: Budget,
         timeout: Duration,
     ) -> Self {
         Flusher {
@@ -89,7 +89,7 @@ impl<D: Deliver> Flusher<D> {
             deliver,
             resource,
             aggregation,
-            buffer_points,
+            buffer,
             timeout,
             backoff: RefCell::new(Backoff::new()),
             drops: RefCell::new(DropCounts::new(
@@ -190,20 +190,19 @@ impl<D: Deliver> Flusher<D> {
         }
     }
 
-    /// Keeps the buffer within `METRICLINE_BUFFER_POINTS`, counting what it drops.
+    /// Keeps the buffer within `METRICLINE_BUFFER_POINTS` and `METRICLINE_BUFFER_BYTES`,
+    /// counting what it drops.
     fn shed(&self) {
-        let shed = self
-            .shared
-            .lock()
-            .aggregator()
-            .shed_oldest(self.buffer_points);
+        let shed = self.shared.lock().aggregator().shed_to(self.buffer);
         if shed > 0 {
             self.drops
                 .borrow_mut()
                 .add(DropReason::BufferFull, shed as u64);
             crate::warn!(
-                "retry buffer full: dropped the {shed} oldest points (METRICLINE_BUFFER_POINTS={})",
-                self.buffer_points
+                "retry buffer full: dropped the {shed} oldest points \
+                 (METRICLINE_BUFFER_POINTS={}, METRICLINE_BUFFER_BYTES={})",
+                self.buffer.points,
+                self.buffer.bytes
             );
         }
     }

@@ -48,6 +48,7 @@ fn shared() -> Arc<Shared> {
             memory_size_mb: None,
         },
         aggregation: aggregation(),
+        limits: Default::default(),
     })))
 }
 
@@ -69,7 +70,10 @@ fn flusher<'a>(
         exporter,
         Resource::default(),
         aggregation(),
-        buffer,
+        Budget {
+            points: buffer,
+            bytes: usize::MAX,
+        },
         Duration::from_secs(5),
     )
 }

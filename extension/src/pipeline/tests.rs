@@ -6,6 +6,10 @@ use metricline_proto::platform::Arch;
 use metricline_proto::telemetry::Record;
 
 fn pipeline(platform_metrics: bool) -> Pipeline {
+    pipeline_with(platform_metrics, Limits::default())
+}
+
+fn pipeline_with(platform_metrics: bool, limits: Limits) -> Pipeline {
     Pipeline::new(PipelineConfig {
         formats: Formats::default(),
         platform_metrics,
@@ -18,6 +22,7 @@ fn pipeline(platform_metrics: bool) -> Pipeline {
             histograms: HistogramAggregation::Exponential,
             start_time_unix_nano: 0,
         },
+        limits,
     })
 }
 
@@ -68,4 +73,42 @@ fn reject_log_allows_once_per_reason_per_minute() {
     assert!(log.allows(a, t0));
     assert!(!log.allows(b, t0 + Duration::from_secs(59)));
     assert!(log.allows(a, t0 + Duration::from_secs(60)));
+}
+
+#[test]
+fn lines_for_metrics_past_the_limit_are_rejected_as_too_many_metrics() {
+    let limits = Limits {
+        cardinality: 2000,
+        metrics: 1,
+    };
+    let mut p = pipeline_with(false, limits);
+    let batch = r#"[
+ {"time":"2026-11-26T10:00:00.001Z","type":"function","record":"MONITORING|1764151200|3|count|orders.placed"},
+ {"time":"2026-11-26T10:00:00.002Z","type":"function","record":"MONITORING|1764151200|4|count|user.1.clicks"},
+ {"time":"2026-11-26T10:00:00.003Z","type":"function","record":"MONITORING|1764151200|5|count|orders.placed"}
+]"#;
+    p.ingest(batch.as_bytes(), Now::read()).unwrap();
+    let export = p.aggregator().take_all(Now::read().unix_nano);
+    let lines = |outcome: &str, reason: Option<&str>| -> f64 {
+        export
+            .streams
+            .iter()
+            .filter(|(k, _)| k.name == self_metrics::LINES)
+            .filter(|(k, _)| {
+                let has = |key: &str, v: &str| k.attributes.iter().any(|(a, b)| a == key && b == v);
+                has(self_metrics::ATTR_OUTCOME, outcome)
+                    && reason.is_none_or(|r| has(self_metrics::ATTR_REASON, r))
+            })
+            .flat_map(|(_, points)| points)
+            .map(|point| point.value.sum())
+            .sum()
+    };
+    assert_eq!(lines("accepted", None), 2.0);
+    assert_eq!(lines("rejected", Some("too_many_metrics")), 1.0);
+    let names: Vec<&str> = export
+        .streams
+        .iter()
+        .map(|(k, _)| k.name.as_str())
+        .collect();
+    assert!(!names.contains(&"user.1.clicks"), "{names:?}");
 }

@@ -99,6 +99,11 @@ impl Bucket {
         }
     }
 
+    /// Size in bytes, heap parts included.
+    pub fn bytes(&self) -> usize {
+        size_of::<Bucket>() + self.aggregate.heap_bytes()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.aggregate_latest == 0 && self.tail_len == 0
     }
@@ -129,9 +134,9 @@ fn empty_like(value: &Value) -> Value {
     match value {
         Value::Sum(_) => Value::Sum(0.0),
         Value::Gauge(_) => Value::Gauge(0.0),
-        Value::Histogram(h) => {
-            Value::Histogram(super::explicit::ExplicitHistogram::for_bounds(h.bounds))
-        }
-        Value::ExponentialHistogram(_) => Value::ExponentialHistogram(Default::default()),
+        Value::Histogram(h) => Value::Histogram(Box::new(
+            super::explicit::ExplicitHistogram::for_bounds(h.bounds),
+        )),
+        Value::ExponentialHistogram(_) => Value::ExponentialHistogram(Box::default()),
     }
 }

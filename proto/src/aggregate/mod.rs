@@ -6,11 +6,16 @@
 //! starts at its bucket's start, each later one at the previous one's end. A value stamped
 //! at or before what its stream already exported goes into the next interval. Every
 //! accepted value is exported exactly once, or counted by [`Aggregator::shed_oldest`].
+//! What it holds is bounded: see `limits.rs` (attribute sets and metrics), `released.rs`
+//! (what is kept of exported delta streams) and `shed.rs` (the retry buffer).
 
 mod bucket;
 mod explicit;
 mod exponential;
 mod hash;
+mod limits;
+mod released;
+mod shed;
 mod stream;
 mod value;
 
@@ -21,10 +26,19 @@ pub use explicit::{ExplicitHistogram, DEFAULT_BOUNDS, SECONDS_BOUNDS};
 pub use exponential::{
     bucket_index, ExponentialBuckets, ExponentialHistogram, MAX_SCALE, MAX_SIZE,
 };
+pub use limits::{
+    Limits, Overflowed, Recorded, DEFAULT_CARDINALITY_LIMIT, DEFAULT_METRIC_LIMIT,
+    OVERFLOW_ATTRIBUTE,
+};
+pub use released::CAPACITY as RELEASED_CAPACITY;
+pub use shed::Budget;
 pub use value::Value;
 
 use crate::model::{KeyRef, Point, PointRef, PointSink, StreamKey};
 use hash::StreamHashBuilder;
+use limits::{is_overflow_set, shrink_table, Admit, MetricRef, Metrics, OVERFLOW_SET};
+use released::Released;
+use std::hash::BuildHasher;
 use stream::Stream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +88,6 @@ impl Export {
     }
 }
 
-/// A delta stream with nothing pending and nothing exported for this long is forgotten.
-const FORGET_AFTER_NANOS: u64 = 10 * 60 * crate::model::NANOS_PER_SEC;
-
 /// Lets the stream table find a [`StreamKey`] by its [`KeyRef`] (they hash the same).
 impl Equivalent<StreamKey> for KeyRef<'_> {
     fn equivalent(&self, key: &StreamKey) -> bool {
@@ -84,7 +95,8 @@ impl Equivalent<StreamKey> for KeyRef<'_> {
     }
 }
 
-/// The parsers can record straight into the aggregator (`lines::parse_text_into`).
+/// The parsers can record straight into the aggregator (`lines::parse_text_into`); what
+/// they push is source data, bounded by the metric limit.
 impl PointSink for Aggregator {
     fn push_point(&mut self, point: PointRef<'_>) {
         self.record_ref(point);
@@ -95,22 +107,29 @@ impl PointSink for Aggregator {
 pub struct Aggregator {
     config: AggregationConfig,
     streams: HashMap<StreamKey, Stream, StreamHashBuilder>,
-    /// Latest interval end of any forgotten stream: a stream seen again never reaches
-    /// back past it, so it cannot overlap what it exported before it was forgotten.
-    forgotten_floor: u64,
+    metrics: Metrics,
+    /// Delta streams let go after their export: where each ended.
+    released: Released,
 }
 
 impl Aggregator {
+    /// An aggregator with the default [`Limits`].
     pub fn new(config: AggregationConfig) -> Self {
+        Self::with_limits(config, Limits::default())
+    }
+
+    pub fn with_limits(config: AggregationConfig, limits: Limits) -> Self {
         Aggregator {
             config,
             streams: HashMap::default(),
-            forgotten_floor: 0,
+            metrics: Metrics::new(limits),
+            released: Released::default(),
         }
     }
 
-    /// Adds one value to its stream. Non-finite values (which the parsers already reject)
-    /// are ignored rather than poisoning a sum or a histogram.
+    /// Adds one value of the extension's own or platform metrics: subject to the
+    /// cardinality limit, not to the metric limit (so that `metricline.lines` can count
+    /// what that limit refuses). Non-finite values are ignored rather than poisoning a sum.
     pub fn record(&mut self, point: Point) {
         if !point.value.is_finite() {
             return;
@@ -121,33 +140,100 @@ impl Aggregator {
             stream.record(key.kind, &key.unit, &self.config, t, value);
             return;
         }
-        let mut stream = Stream::new(self.initial_floor());
-        stream.record(key.kind, &key.unit, &self.config, t, value);
-        self.streams.insert(key, stream);
+        let metric = MetricRef::of(&key);
+        let admit = self
+            .metrics
+            .admit(metric, is_overflow_set(&key.attributes), false);
+        self.record_new(admit, metric, || key.clone(), t, value);
     }
 
-    /// [`record`](Self::record) for a borrowed point, as the line parsers emit them: the
-    /// owned key is built only when the stream is new.
-    pub fn record_ref(&mut self, point: PointRef<'_>) {
+    /// Adds one value of a source (log lines, receivers), borrowed as the line parsers
+    /// emit them: the owned key is built only when the stream is new.
+    pub fn record_ref(&mut self, point: PointRef<'_>) -> Recorded {
         if !point.value.is_finite() {
-            return;
+            return Recorded::NotFinite;
         }
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         if let Some(stream) = self.streams.get_mut(&key) {
             stream.record(key.kind, key.unit, &self.config, t, value);
-            return;
+            return Recorded::Stream;
         }
-        let mut stream = Stream::new(self.initial_floor());
-        stream.record(key.kind, key.unit, &self.config, t, value);
-        self.streams.insert(key.to_stream_key(), stream);
+        let metric = MetricRef {
+            name: key.name,
+            unit: key.unit,
+            kind: key.kind,
+        };
+        let admit = self
+            .metrics
+            .admit(metric, is_overflow_set(key.attributes), true);
+        self.record_new(admit, metric, || key.to_stream_key(), t, value)
     }
 
-    fn initial_floor(&self) -> u64 {
-        match self.config.temporality {
-            Temporality::Delta => self.forgotten_floor,
-            // A cumulative point must end after its start time.
-            Temporality::Cumulative => self.config.start_time_unix_nano.max(self.forgotten_floor),
+    /// Records a value the stream table has no stream for, where `admit` sends it.
+    fn record_new(
+        &mut self,
+        admit: Admit,
+        metric: MetricRef<'_>,
+        owned: impl FnOnce() -> StreamKey,
+        t: u64,
+        value: f64,
+    ) -> Recorded {
+        let (key, recorded) = match admit {
+            Admit::Refused => return Recorded::TooManyMetrics,
+            Admit::Set => (owned(), Recorded::Stream),
+            Admit::Overflow => {
+                let overflow = KeyRef {
+                    name: metric.name,
+                    unit: metric.unit,
+                    kind: metric.kind,
+                    attributes: &OVERFLOW_SET,
+                };
+                if let Some(stream) = self.streams.get_mut(&overflow) {
+                    stream.record(metric.kind, metric.unit, &self.config, t, value);
+                    return Recorded::Overflow;
+                }
+                (overflow.to_stream_key(), Recorded::Overflow)
+            }
+        };
+        let mut stream = self.new_stream(&key);
+        stream.record(key.kind, &key.unit, &self.config, t, value);
+        self.streams.insert(key, stream);
+        recorded
+    }
+
+    /// A stream for `key`: one let go before continues where it ended.
+    fn new_stream(&mut self, key: &StreamKey) -> Stream {
+        let hash = self.streams.hasher().hash_one(key);
+        if let Some(end) = self.released.take(hash) {
+            return Stream::resumed(end);
         }
+        Stream::new(match self.config.temporality {
+            Temporality::Delta => self.released.floor(),
+            // A cumulative point must end after its start time.
+            Temporality::Cumulative => self.config.start_time_unix_nano,
+        })
+    }
+
+    /// Values refused because too many metrics were held (ever; the caller takes
+    /// differences to count them per line).
+    pub fn refused_values(&self) -> u64 {
+        self.metrics.refused()
+    }
+
+    /// Metrics whose values went into their overflow point since the last call, with how
+    /// many values did, so the caller can warn (proto reads no clock to rate-limit).
+    pub fn take_overflows(&mut self) -> Vec<Overflowed> {
+        self.metrics.take_overflowed()
+    }
+
+    /// Streams held now, overflow streams included.
+    pub fn stream_count(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// Metrics fed by the sources held now.
+    pub fn metric_count(&self) -> usize {
+        self.metrics.source_metrics()
     }
 
     /// Takes every value with a timestamp at or before `t_unix_nano`, closing open buckets
@@ -170,23 +256,25 @@ impl Aggregator {
     fn take(&mut self, t: u64, close: fn(&Stream, u64) -> u64) -> Export {
         let mut export = Export::default();
         let config = self.config;
-        let forget_before = match config.temporality {
-            Temporality::Delta => t.saturating_sub(FORGET_AFTER_NANOS),
-            Temporality::Cumulative => 0,
-        };
-        let forgotten_floor = &mut self.forgotten_floor;
+        let delta = config.temporality == Temporality::Delta;
+        let (metrics, released) = (&mut self.metrics, &mut self.released);
+        let hasher = self.streams.hasher().clone();
         self.streams.retain(|key, stream| {
             let mut points = Vec::new();
             stream.take(key, &config, close(stream, t), &mut points);
             if !points.is_empty() {
                 export.streams.push((key.clone(), points));
             }
-            if stream.idle_since(forget_before) {
-                *forgotten_floor = (*forgotten_floor).max(stream.floor());
+            // Delta: nothing pending, nothing to keep but where it ended.
+            if delta && stream.pending_points() == 0 {
+                released.remember(hasher.hash_one(key), stream.floor());
+                metrics.release(key);
                 return false;
             }
             true
         });
+        shrink_table(&mut self.streams);
+        self.metrics.shrink();
         export
     }
 
@@ -200,42 +288,12 @@ impl Aggregator {
             match self.streams.get_mut(&key) {
                 Some(stream) => stream.put_back(points, cumulative),
                 None => {
-                    let mut stream = Stream::new(self.initial_floor());
+                    self.metrics.readmit(&key);
+                    let mut stream = self.new_stream(&key);
                     stream.put_back(points, cumulative);
                     self.streams.insert(key, stream);
                 }
             }
         }
-    }
-
-    /// Data points a take would produce now: pending buckets plus put-back points.
-    pub fn pending_points(&self) -> usize {
-        self.streams.values().map(Stream::pending_points).sum()
-    }
-
-    /// Drops the oldest data points (by time, across streams) until at most `max_points`
-    /// wait, and returns how many it dropped. The count is of aggregated data points (one
-    /// per stream and bucket, or per put-back point), not of the raw values in them; the
-    /// caller counts it into `metricline.points.dropped`.
-    pub fn shed_oldest(&mut self, max_points: usize) -> usize {
-        let pending = self.pending_points();
-        if pending <= max_points {
-            return 0;
-        }
-        let excess = pending - max_points;
-        let mut times: Vec<u64> = self
-            .streams
-            .values()
-            .flat_map(Stream::pending_times)
-            .collect();
-        let (_, &mut cut, _) = times.select_nth_unstable(excess - 1);
-        // Everything older than `cut` goes, and as many points at `cut` as still needed.
-        let older = times.iter().filter(|&&time| time < cut).count();
-        let mut quota_at_cut = excess - older;
-        let mut dropped = 0;
-        for stream in self.streams.values_mut() {
-            dropped += stream.shed(cut, &mut quota_at_cut);
-        }
-        dropped
     }
 }

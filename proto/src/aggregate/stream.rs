@@ -40,6 +40,19 @@ impl Stream {
         }
     }
 
+    /// A stream let go after exporting up to `end`, seen again: its next point starts
+    /// there, as if it had never been let go.
+    pub fn resumed(end: u64) -> Self {
+        Stream {
+            floor: end,
+            continues: true,
+            late: false,
+            buckets: Vec::new(),
+            returned: Vec::new(),
+            total: None,
+        }
+    }
+
     pub fn record(
         &mut self,
         kind: Kind,
@@ -64,6 +77,10 @@ impl Stream {
         let at = match self.buckets.binary_search_by_key(&index, |b| b.index) {
             Ok(at) => at,
             Err(at) => {
+                // Most streams hold one bucket: a first one, not the usual four.
+                if self.buckets.capacity() == 0 {
+                    self.buckets.reserve_exact(1);
+                }
                 let empty = Value::empty(kind, unit, config);
                 self.buckets.insert(at, Bucket::new(index, empty));
                 at
@@ -184,10 +201,13 @@ impl Stream {
         self.buckets.len() + self.returned.len()
     }
 
-    /// The time of each pending data point (oldest first), for shedding.
-    pub fn pending_times(&self) -> impl Iterator<Item = u64> + '_ {
-        let returned = self.returned.iter().map(|p| p.time_unix_nano);
-        returned.chain(self.buckets.iter().map(Bucket::end))
+    /// The time and size in bytes of each pending data point, for shedding.
+    pub fn pending(&self) -> impl Iterator<Item = (u64, usize)> + '_ {
+        let returned = self.returned.iter().map(|p| {
+            let bytes = size_of::<DataPoint>() + p.value.heap_bytes();
+            (p.time_unix_nano, bytes)
+        });
+        returned.chain(self.buckets.iter().map(|b| (b.end(), b.bytes())))
     }
 
     /// Drops pending points older than `before`, and up to `*quota_at` of those exactly
@@ -207,11 +227,6 @@ impl Stream {
         self.returned.retain(|p| keep(p.time_unix_nano));
         self.buckets.retain(|b| keep(b.end()));
         pending - self.pending_points()
-    }
-
-    /// Nothing pending and nothing exported since `t`: safe to forget in delta mode.
-    pub fn idle_since(&self, t: u64) -> bool {
-        self.buckets.is_empty() && self.returned.is_empty() && self.floor < t
     }
 
     pub fn floor(&self) -> u64 {

@@ -6,14 +6,15 @@ use super::{AggregationConfig, HistogramAggregation};
 use crate::model::Kind;
 
 /// What a data point carries; the variant follows the stream's [`Kind`] and, for
-/// histograms, the configured [`HistogramAggregation`].
+/// histograms, the configured [`HistogramAggregation`]. Histograms are boxed so that a
+/// sum's or a gauge's bucket is 16 bytes of value, not the size of a histogram.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Sum(f64),
     /// The last value; the data point's `time_unix_nano` is that value's own timestamp.
     Gauge(f64),
-    Histogram(ExplicitHistogram),
-    ExponentialHistogram(ExponentialHistogram),
+    Histogram(Box<ExplicitHistogram>),
+    ExponentialHistogram(Box<ExponentialHistogram>),
 }
 
 impl Value {
@@ -23,11 +24,9 @@ impl Value {
             Kind::Sum => Value::Sum(0.0),
             Kind::Gauge => Value::Gauge(0.0),
             Kind::Histogram => match config.histograms {
-                HistogramAggregation::Exponential => {
-                    Value::ExponentialHistogram(ExponentialHistogram::default())
-                }
+                HistogramAggregation::Exponential => Value::ExponentialHistogram(Box::default()),
                 HistogramAggregation::ExplicitBuckets => {
-                    Value::Histogram(ExplicitHistogram::for_unit(unit))
+                    Value::Histogram(Box::new(ExplicitHistogram::for_unit(unit)))
                 }
             },
         }
@@ -50,6 +49,18 @@ impl Value {
             (Value::Histogram(a), Value::Histogram(b)) => a.merge(b),
             (Value::ExponentialHistogram(a), Value::ExponentialHistogram(b)) => a.merge(b),
             (this, later) => *this = later.clone(),
+        }
+    }
+
+    /// Bytes this value holds on the heap (a histogram and its bucket counts).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::Sum(_) | Value::Gauge(_) => 0,
+            Value::Histogram(_) => size_of::<ExplicitHistogram>(),
+            Value::ExponentialHistogram(h) => {
+                let counts = h.positive.counts.capacity() + h.negative.counts.capacity();
+                size_of::<ExponentialHistogram>() + counts * size_of::<u64>()
+            }
         }
     }
 

@@ -40,11 +40,14 @@ pub enum Reason {
     EmfBadDimension,
     /// An EMF `Unit` that is not one of CloudWatch's units.
     EmfUnknownUnit,
+    /// A new metric name while the aggregator holds as many metrics as it may
+    /// (`METRICLINE_METRIC_LIMIT`, docs/limits.md). Decided by the aggregator, not a parser.
+    TooManyMetrics,
 }
 
 impl Reason {
     /// Every reason, for pre-registering self metrics or documenting them.
-    pub const ALL: [Reason; 16] = [
+    pub const ALL: [Reason; 17] = [
         Reason::FieldCount,
         Reason::BadTimestamp,
         Reason::BadValue,
@@ -61,6 +64,7 @@ impl Reason {
         Reason::EmfMissingMember,
         Reason::EmfBadDimension,
         Reason::EmfUnknownUnit,
+        Reason::TooManyMetrics,
     ];
 
     /// The value of the `metricline.reason` attribute.
@@ -82,6 +86,7 @@ impl Reason {
             Reason::EmfMissingMember => "emf_missing_member",
             Reason::EmfBadDimension => "emf_bad_dimension",
             Reason::EmfUnknownUnit => "emf_unknown_unit",
+            Reason::TooManyMetrics => "too_many_metrics",
         }
     }
 }

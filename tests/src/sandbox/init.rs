@@ -8,7 +8,7 @@ use super::lifecycle::common_env;
 use super::process::{self, Environment};
 use super::server::{self, ApiConfig};
 use super::state::{Extension, Shared};
-use super::{events, Builder, Sandbox};
+use super::{cgroup, events, Builder, Sandbox};
 
 /// Lambda's limit for the whole init phase.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
@@ -52,6 +52,13 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
     };
     let (runtime_api, stop) = serve(shared.clone(), config);
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let cgroup = if settings.lambda_limits {
+        cgroup::Cgroup::lambda(settings.memory_mb)
+            .inspect_err(|why| eprintln!("sandbox: running without Lambda's limits: {why}"))
+            .ok()
+    } else {
+        None
+    };
     let ext_dir = dir.path().join("opt/extensions");
     std::fs::create_dir_all(&ext_dir).map_err(|e| e.to_string())?;
     let mut sandbox = Sandbox {
@@ -63,6 +70,7 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
         init_duration: None,
         ready: Vec::new(),
         down: false,
+        cgroup,
         _dir: dir,
     };
     let init_start = Instant::now();
@@ -83,6 +91,7 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
         shared.update(|s| s.extensions.push(Extension::new(name.clone())));
         let pid = process::spawn_extension(&shared, index, &link, &env)
             .map_err(|e| format!("starting {name}: {e}"))?;
+        sandbox.limit(pid)?;
         shared.update(|s| s.extensions[index].pid = pid);
     }
     // The runtime starts once every extension has registered (or died trying).

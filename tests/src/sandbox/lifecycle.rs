@@ -94,8 +94,19 @@ impl Sandbox {
             vars: &vars,
         };
         let bootstrap = super::crate_dir().join("functions/bootstrap.py");
-        process::spawn_runtime(&self.shared, &python, &bootstrap, &dir, &env, b.log_format)
-            .map_err(|e| format!("starting the runtime: {e}"))
+        let pid =
+            process::spawn_runtime(&self.shared, &python, &bootstrap, &dir, &env, b.log_format)
+                .map_err(|e| format!("starting the runtime: {e}"))?;
+        self.limit(pid)?;
+        Ok(pid)
+    }
+
+    /// Puts a process just spawned under Lambda's limits, if the sandbox has them.
+    pub(super) fn limit(&self, pid: u32) -> Result<(), String> {
+        match &self.cgroup {
+            Some(cgroup) => cgroup.add(pid),
+            None => Ok(()),
+        }
     }
 
     fn pids(&self) -> Vec<u32> {

@@ -8,6 +8,7 @@
 //! SIGKILL when it ends, so an interrupted test leaves nothing behind): drive a sandbox from
 //! one long-lived thread, not from a pooled one such as tokio's `spawn_blocking`.
 
+pub mod cgroup;
 mod delivery;
 mod events;
 mod extensions_api;
@@ -49,6 +50,7 @@ pub struct Builder {
     telemetry_api: bool,
     function_name: String,
     python: Option<PathBuf>,
+    lambda_limits: bool,
 }
 
 /// The running sandbox; see [`Sandbox::invoke`] and [`Sandbox::shutdown`].
@@ -61,6 +63,8 @@ pub struct Sandbox {
     init_duration: Option<Duration>,
     ready: Vec<(String, Option<Duration>)>,
     down: bool,
+    /// Lambda's limits, when asked for and available; removed after the processes.
+    cgroup: Option<cgroup::Cgroup>,
     _dir: tempfile::TempDir,
 }
 
@@ -78,6 +82,7 @@ impl Sandbox {
             telemetry_api: true,
             function_name: "metricline-sandbox".into(),
             python: None,
+            lambda_limits: false,
         }
     }
 
@@ -139,6 +144,13 @@ impl Sandbox {
             .collect()
     }
 
+    /// Name and pid of each live extension (for reading its CPU time from `/proc`).
+    pub fn extension_pids(&self) -> Vec<(String, u32)> {
+        let state = self.shared.lock();
+        let live = state.extensions.iter().filter(|e| e.alive());
+        live.map(|e| (e.name.clone(), e.pid)).collect()
+    }
+
     /// Appends an event (any JSON, valid or not) to the telemetry stream.
     pub fn inject_event(&self, event: serde_json::Value) {
         self.shared.update(|s| s.emit(event));
@@ -159,6 +171,12 @@ impl Sandbox {
     /// Injected batches are sent once, never redelivered.
     pub fn injected_answers(&self) -> Vec<Option<u16>> {
         self.shared.lock().injected_answers.clone()
+    }
+
+    /// The cgroup holding the processes under Lambda's limits
+    /// ([`Builder::lambda_limits`]), if the machine allowed one.
+    pub fn cgroup(&self) -> Option<&cgroup::Cgroup> {
+        self.cgroup.as_ref()
     }
 
     /// `127.0.0.1:PORT` of the APIs (the `AWS_LAMBDA_RUNTIME_API` value).
@@ -228,6 +246,14 @@ impl Builder {
     /// The Python interpreter of the runtime (default: the workspace's `.venv`).
     pub fn python(mut self, python: impl AsRef<Path>) -> Self {
         self.python = Some(python.as_ref().to_path_buf());
+        self
+    }
+    /// Runs the runtime and the extensions under Lambda's limits for `memory_mb`: one
+    /// cgroup with that memory limit and `memory_mb / 1769` of one CPU (see `cgroup.rs`).
+    /// Where the machine has no writable cgroup the sandbox runs without limits and says
+    /// so on stderr; a test that needs them checks [`cgroup::require`] first.
+    pub fn lambda_limits(mut self) -> Self {
+        self.lambda_limits = true;
         self
     }
     /// Starts the processes and runs the init phase; the sandbox is frozen on return.

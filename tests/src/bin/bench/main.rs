@@ -18,12 +18,14 @@ use report::{Measured, Peer};
 
 const USAGE: &str = "bench [--binary PATH | --zip PATH] [--criterion FILE] [--starts N] \
 [--invokes N] [--lines N] [--format F] [--warmup N] [--log LEVEL] [--strategies 'end;end@rotel;periodic,100;adaptive']
-[--peer PATH] [--svg PATH]
+[--peer PATH] [--svg PATH] [--lambda-mb MB]
   --binary     an extension binary (default: dist/metricline-x86_64.zip, unpacked)
   --format     what the function prints: mixed (default), monitoring, datadog or emf
   --peer       another extension's binary (opentelemetry-lambda-extension), measured the same
                way with its `end` flush, side by side
   --svg        writes a chart of metricline beside the peer there (needs --peer)
+  --lambda-mb  runs everything under Lambda's limits for MB (memory, MB/1769 of a CPU), and
+               the function alone too: the extension's cost in the function's own time
   --criterion  saved output of `cargo bench -p metricline-proto --bench throughput`
   --strategies METRICLINE_FLUSH values, separated by ';', exported to the sink, or with
                `@rotel` to rotel-agent (default: end;end@rotel;periodic,100;adaptive)
@@ -54,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
             invokes: 100,
             lines: 1000,
             format: "mixed".into(),
+            lambda_mb: None,
             warmup: 10,
             log: "warn".into(),
         },
@@ -74,6 +77,7 @@ fn parse_args() -> Result<Args, String> {
             "--peer" => args.peer = Some(value.into()),
             "--svg" => args.svg = Some(value.into()),
             "--format" => args.params.format = value,
+            "--lambda-mb" => args.params.lambda_mb = Some(number()? as u64),
             "--strategies" => {
                 args.strategies = value
                     .split(';')
@@ -138,11 +142,21 @@ fn run() -> Result<String, String> {
                 peer: true,
             };
             eprintln!("bench: peer {name}: ready time, then `end`");
+            let ready = measure::ready_times(&peer, &python, p)?;
+            let mut run = measure::flush_run(&peer, &python, "end", p)?;
+            run.strategy = format!("{name} end");
             Some(Peer {
                 name: name.to_owned(),
-                ready: measure::ready_times(&peer, &python, p)?,
-                run: measure::flush_run(&peer, &python, "end", p)?,
+                ready,
+                run,
             })
+        }
+        None => None,
+    };
+    let without_extension = match p.lambda_mb {
+        Some(mb) => {
+            eprintln!("bench: the function alone under {mb} MB limits");
+            Some(measure::without_extension(&python, p)?)
         }
         None => None,
     };
@@ -158,6 +172,7 @@ fn run() -> Result<String, String> {
         runs,
         criterion,
         peer,
+        without_extension,
     };
     if let Some(svg) = &args.svg {
         let chart = chart::svg(&measured, p).ok_or("--svg needs --peer and an `end` run")?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use metricline_tests::expect::total;
 use metricline_tests::layer;
 use metricline_tests::rotel::Rotel;
-use metricline_tests::sandbox::{InvokeStatus, Sandbox};
+use metricline_tests::sandbox::{self, Builder, InvokeStatus, Sandbox};
 use metricline_tests::sink::Sink;
 
 use crate::stats;
@@ -34,6 +34,9 @@ pub struct Params {
     pub lines: usize,
     /// What the function prints: `mixed`, `monitoring`, `datadog` or `emf`.
     pub format: String,
+    /// Run the function and the extension under Lambda's limits for this memory size (a
+    /// cgroup: the memory limit and memory/1769 of a CPU).
+    pub lambda_mb: Option<u64>,
     /// Invokes at the start left out of the steady-state numbers.
     pub warmup: usize,
     /// `METRICLINE_LOG` of the extension (`debug` adds its own ready time to the table).
@@ -46,6 +49,9 @@ pub struct FlushRun {
     pub strategy: String,
     /// `runtimeDone` delivered → the extension's `/next`, per invoke.
     pub post_runtime: Vec<Duration>,
+    /// The function's own time per invoke (invoke → its answer), which the extension
+    /// lengthens when it takes CPU the function would have had.
+    pub durations: Vec<Duration>,
     /// `runtimeDone` emitted → the extension's `/next`: what Lambda reports as the
     /// `extensionOverhead` span, the Telemetry API's buffering (timeoutMs 25) included.
     pub overhead: Vec<Duration>,
@@ -95,16 +101,18 @@ fn start(
     python: &Path,
     sink: &Sink,
     env: &[(String, String)],
+    p: &Params,
 ) -> Result<Sandbox, String> {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    layer::start_sandbox_named(
+    let builder = layer::sandbox_builder_named(
         extension.binary,
         extension.name,
         "bench",
         python,
         sink,
         &env,
-    )
+    );
+    limited(builder, p).start()
 }
 
 /// The extension's CPU time so far, read while the sandbox has it frozen.
@@ -135,7 +143,7 @@ pub fn ready_times(extension: &Extension, python: &Path, p: &Params) -> Result<R
     };
     let env = env(extension, "end", p, &sink);
     for _ in 0..p.starts {
-        let mut sandbox = start(extension, python, &sink, &env)?;
+        let mut sandbox = start(extension, python, &sink, &env, p)?;
         let times = sandbox.ready_times();
         ready.own.extend(own_ready(&sandbox.extension_log()));
         sandbox.shutdown();
@@ -167,11 +175,12 @@ pub fn flush_run(
     if let Some(endpoint) = endpoint {
         env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), endpoint));
     }
-    let mut sandbox = start(extension, python, &sink, &env)?;
+    let mut sandbox = start(extension, python, &sink, &env, p)?;
     let init_cpu = cpu_now(extension);
-    let payload = format!(r#"{{"lines":{},"format":"{}"}}"#, p.lines, p.format);
+    let payload = payload(p);
     let mut post_runtime = Vec::with_capacity(p.invokes);
     let mut overhead = Vec::with_capacity(p.invokes);
+    let mut durations = Vec::with_capacity(p.invokes);
     for i in 0..p.invokes {
         let result = sandbox.invoke(&payload);
         if result.status != InvokeStatus::Success || !result.extensions_ready {
@@ -181,6 +190,7 @@ pub fn flush_run(
             ));
         }
         post_runtime.push(result.post_runtime);
+        durations.push(result.duration);
         overhead.push(result.extension_overhead);
     }
     // Thawed only inside invoke(): the process is stopped but its counters are readable.
@@ -202,6 +212,7 @@ pub fn flush_run(
     Ok(FlushRun {
         strategy: strategy.to_owned(),
         post_runtime,
+        durations,
         overhead,
         peak_rss_kb,
         accepted_lines: (rotel.is_none() && !extension.peer)
@@ -209,4 +220,37 @@ pub fn flush_run(
         cpu,
         init_cpu,
     })
+}
+
+/// Lambda's limits on a sandbox, with `--lambda-mb`.
+fn limited(builder: Builder, p: &Params) -> Builder {
+    match p.lambda_mb {
+        Some(mb) => builder.memory_mb(mb).lambda_limits(),
+        None => builder,
+    }
+}
+
+/// The function's time per invoke with no extension at all, under the same limits: what
+/// the extension's runs are compared with.
+pub fn without_extension(python: &Path, p: &Params) -> Result<Vec<Duration>, String> {
+    let builder = Sandbox::builder()
+        .function_dir(sandbox::sample_function("bench"))
+        .python(python);
+    let mut sandbox = limited(builder, p).start()?;
+    let payload = payload(p);
+    let mut durations = Vec::with_capacity(p.invokes);
+    for i in 0..p.invokes {
+        let result = sandbox.invoke(&payload);
+        if result.status != InvokeStatus::Success {
+            return Err(format!("no extension: invoke {i}: {result:?}"));
+        }
+        durations.push(result.duration);
+    }
+    sandbox.shutdown();
+    Ok(durations)
+}
+
+/// The bench function's event: how many lines of which format to print.
+fn payload(p: &Params) -> String {
+    format!(r#"{{"lines":{},"format":"{}"}}"#, p.lines, p.format)
 }

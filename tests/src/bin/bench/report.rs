@@ -16,6 +16,8 @@ pub struct Measured {
     pub criterion: Vec<(String, String)>,
     /// The peer extension, with `--peer`.
     pub peer: Option<Peer>,
+    /// The function's time per invoke without any extension, with `--lambda-mb`.
+    pub without_extension: Option<Vec<Duration>>,
 }
 
 /// Another project's extension, measured like metricline with its `end` flush.
@@ -188,11 +190,21 @@ pub fn table(m: &Measured, p: &Params) -> String {
         cpu_rows(&mut t, "", run, p);
     }
     if let Some(peer) = &m.peer {
-        cpu_rows(&mut t, &format!("{} ", peer.name), &peer.run, p);
+        cpu_rows(&mut t, "", &peer.run, p);
+    }
+    if let (Some(alone), Some(mb)) = (&m.without_extension, p.lambda_mb) {
+        let alone = median(&alone[p.warmup.min(alone.len())..]);
+        let runs = m.runs.iter().chain(m.peer.iter().map(|peer| &peer.run));
+        for run in runs {
+            let with = median(&run.durations[p.warmup.min(run.durations.len())..]);
+            let extra = with.as_secs_f64() - alone.as_secs_f64();
+            row(&mut t, &format!("{mb} MB Lambda ({mb}/1769 of a CPU): the function's own time per invoke (median, steady), with `{}` / without any extension; the difference", run.strategy),
+                format!("{} / {}; {:+.3} ms", ms(with), ms(alone), extra * 1e3), "—", None);
+        }
     }
     if let Some((ours, peer)) = side_by_side(m, p) {
         let pair = |t: &mut String, what: &str, a: f64, b: f64, unit: &str| {
-            let ratio = format!("{:.1}× less", b / a);
+            let ratio = format!("peer ÷ metricline = {:.2}", b / a);
             row(
                 t,
                 &format!("side by side, `end`: {what}, metricline / peer"),
