@@ -52,6 +52,9 @@ pub struct FlushRun {
     /// The function's own time per invoke (invoke → its answer), which the extension
     /// lengthens when it takes CPU the function would have had.
     pub durations: Vec<Duration>,
+    /// Wall time of all the invokes over their number: one invoke's whole cycle, the
+    /// extension's post-runtime work included, as back-to-back invokes see it.
+    pub cycle: Duration,
     /// `runtimeDone` emitted → the extension's `/next`: what Lambda reports as the
     /// `extensionOverhead` span, the Telemetry API's buffering (timeoutMs 25) included.
     pub overhead: Vec<Duration>,
@@ -181,6 +184,7 @@ pub fn flush_run(
     let mut post_runtime = Vec::with_capacity(p.invokes);
     let mut overhead = Vec::with_capacity(p.invokes);
     let mut durations = Vec::with_capacity(p.invokes);
+    let started = std::time::Instant::now();
     for i in 0..p.invokes {
         let result = sandbox.invoke(&payload);
         if result.status != InvokeStatus::Success || !result.extensions_ready {
@@ -193,6 +197,7 @@ pub fn flush_run(
         durations.push(result.duration);
         overhead.push(result.extension_overhead);
     }
+    let cycle = started.elapsed() / p.invokes.max(1) as u32;
     // Thawed only inside invoke(): the process is stopped but its counters are readable.
     let cpu = cpu_now(extension);
     let peak_rss_kb = sandbox
@@ -213,6 +218,7 @@ pub fn flush_run(
         strategy: strategy.to_owned(),
         post_runtime,
         durations,
+        cycle,
         overhead,
         peak_rss_kb,
         accepted_lines: (rotel.is_none() && !extension.peer)
@@ -232,13 +238,14 @@ fn limited(builder: Builder, p: &Params) -> Builder {
 
 /// The function's time per invoke with no extension at all, under the same limits: what
 /// the extension's runs are compared with.
-pub fn without_extension(python: &Path, p: &Params) -> Result<Vec<Duration>, String> {
+pub fn without_extension(python: &Path, p: &Params) -> Result<Alone, String> {
     let builder = Sandbox::builder()
         .function_dir(sandbox::sample_function("bench"))
         .python(python);
     let mut sandbox = limited(builder, p).start()?;
     let payload = payload(p);
     let mut durations = Vec::with_capacity(p.invokes);
+    let started = std::time::Instant::now();
     for i in 0..p.invokes {
         let result = sandbox.invoke(&payload);
         if result.status != InvokeStatus::Success {
@@ -246,8 +253,15 @@ pub fn without_extension(python: &Path, p: &Params) -> Result<Vec<Duration>, Str
         }
         durations.push(result.duration);
     }
+    let cycle = started.elapsed() / p.invokes.max(1) as u32;
     sandbox.shutdown();
-    Ok(durations)
+    Ok(Alone { durations, cycle })
+}
+
+/// The function's times with no extension: per invoke, and the whole cycle.
+pub struct Alone {
+    pub durations: Vec<Duration>,
+    pub cycle: Duration,
 }
 
 /// The bench function's event: how many lines of which format to print.

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::measure::{FlushRun, Params, Ready};
+use crate::measure::{Alone, FlushRun, Params, Ready};
 use crate::stats::{median, ms, quantile};
 
 /// Everything one bench run measured.
@@ -16,8 +16,8 @@ pub struct Measured {
     pub criterion: Vec<(String, String)>,
     /// The peer extension, with `--peer`.
     pub peer: Option<Peer>,
-    /// The function's time per invoke without any extension, with `--lambda-mb`.
-    pub without_extension: Option<Vec<Duration>>,
+    /// The function's times without any extension, with `--lambda-mb`.
+    pub without_extension: Option<Alone>,
 }
 
 /// Another project's extension, measured like metricline with its `end` flush.
@@ -193,13 +193,14 @@ pub fn table(m: &Measured, p: &Params) -> String {
         cpu_rows(&mut t, "", &peer.run, p);
     }
     if let (Some(alone), Some(mb)) = (&m.without_extension, p.lambda_mb) {
-        let alone = median(&alone[p.warmup.min(alone.len())..]);
+        let steady = |d: &[Duration]| median(&d[p.warmup.min(d.len())..]);
+        let diff = |a: Duration, b: Duration| (a.as_secs_f64() - b.as_secs_f64()) * 1e3;
         let runs = m.runs.iter().chain(m.peer.iter().map(|peer| &peer.run));
         for run in runs {
-            let with = median(&run.durations[p.warmup.min(run.durations.len())..]);
-            let extra = with.as_secs_f64() - alone.as_secs_f64();
-            row(&mut t, &format!("{mb} MB Lambda ({mb}/1769 of a CPU): the function's own time per invoke (median, steady), with `{}` / without any extension; the difference", run.strategy),
-                format!("{} / {}; {:+.3} ms", ms(with), ms(alone), extra * 1e3), "—", None);
+            let (with, without) = (steady(&run.durations), steady(&alone.durations));
+            row(&mut t, &format!("{mb} MB Lambda ({mb}/1769 of a CPU), `{}`: the function's own time per invoke (median, steady), with / without any extension, difference; whole invoke cycle (all invokes' wall time / invokes), with / without, difference", run.strategy),
+                format!("{} / {}, {:+.3} ms; {} / {}, {:+.3} ms", ms(with), ms(without), diff(with, without),
+                    ms(run.cycle), ms(alone.cycle), diff(run.cycle, alone.cycle)), "—", None);
         }
     }
     if let Some((ours, peer)) = side_by_side(m, p) {
