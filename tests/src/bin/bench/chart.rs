@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
+use crate::compare::{side_by_side, Figures};
 use crate::measure::Params;
-use crate::report::{side_by_side, Figures, Measured};
+use crate::report::Measured;
 
 const WIDTH: f64 = 640.0;
 const PANEL: f64 = 92.0;

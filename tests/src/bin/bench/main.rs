@@ -3,6 +3,7 @@
 //! strategy and lines per second, each beside its DESIGN.md §9 budget.
 
 mod chart;
+mod compare;
 mod measure;
 mod report;
 mod stats;
@@ -13,8 +14,9 @@ use std::process::ExitCode;
 use metricline_tests::layer::{self, Arch};
 use metricline_tests::sandbox;
 
+use compare::Peer;
 use measure::{Extension, Params};
-use report::{Measured, Peer};
+use report::Measured;
 
 const USAGE: &str = "bench [--binary PATH | --zip PATH] [--criterion FILE] [--starts N] \
 [--invokes N] [--lines N] [--format F] [--warmup N] [--log LEVEL] [--strategies 'end;end@rotel;periodic,100;adaptive']

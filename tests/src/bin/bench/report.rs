@@ -4,6 +4,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use crate::compare::{self, Peer};
 use crate::measure::{Alone, FlushRun, Params, Ready};
 use crate::stats::{median, ms, quantile};
 
@@ -18,44 +19,6 @@ pub struct Measured {
     pub peer: Option<Peer>,
     /// The function's times without any extension, with `--lambda-mb`.
     pub without_extension: Option<Alone>,
-}
-
-/// Another project's extension, measured like metricline with its `end` flush.
-pub struct Peer {
-    pub name: String,
-    pub ready: Ready,
-    pub run: FlushRun,
-}
-
-/// The four figures the side-by-side table and the chart compare.
-pub struct Figures {
-    pub ready_ms: f64,
-    /// Whole-process CPU (init included) per line the function printed.
-    pub cpu_per_line_us: f64,
-    pub peak_rss_mib: f64,
-    pub post_runtime_ms: f64,
-}
-
-impl Figures {
-    pub fn of(ready: &Ready, run: &FlushRun, p: &Params) -> Option<Figures> {
-        let lines = (p.invokes * p.lines).max(1) as f64;
-        Some(Figures {
-            ready_ms: median(&ready.sandbox).as_secs_f64() * 1e3,
-            cpu_per_line_us: run.cpu?.as_secs_f64() * 1e6 / lines,
-            peak_rss_mib: run.peak_rss_kb as f64 / 1024.0,
-            post_runtime_ms: median(run.steady(p.warmup)).as_secs_f64() * 1e3,
-        })
-    }
-}
-
-/// metricline's `end` run beside the peer's, when both were measured.
-pub fn side_by_side(m: &Measured, p: &Params) -> Option<(Figures, Figures)> {
-    let peer = m.peer.as_ref()?;
-    let ours = m.runs.iter().find(|r| r.strategy == "end")?;
-    Some((
-        Figures::of(&m.ready, ours, p)?,
-        Figures::of(&peer.ready, &peer.run, p)?,
-    ))
 }
 
 /// `(id, middle estimate)` for every benchmark in criterion's terminal output: its
@@ -97,7 +60,7 @@ fn middle(interval: &str) -> Option<String> {
     (parts.len() == 6).then(|| format!("{} {}", parts[2], parts[3]))
 }
 
-fn verdict(ok: bool) -> &'static str {
+pub fn verdict(ok: bool) -> &'static str {
     if ok {
         "met"
     } else {
@@ -186,63 +149,7 @@ pub fn table(m: &Measured, p: &Params) -> String {
                 None => per_s,
             }, "—", None);
     }
-    for run in &m.runs {
-        cpu_rows(&mut t, "", run, p);
-    }
-    if let Some(peer) = &m.peer {
-        cpu_rows(&mut t, "", &peer.run, p);
-    }
-    if let (Some(alone), Some(mb)) = (&m.without_extension, p.lambda_mb) {
-        let steady = |d: &[Duration]| median(&d[p.warmup.min(d.len())..]);
-        let diff = |a: Duration, b: Duration| (a.as_secs_f64() - b.as_secs_f64()) * 1e3;
-        let runs = m.runs.iter().chain(m.peer.iter().map(|peer| &peer.run));
-        for run in runs {
-            let (with, without) = (steady(&run.durations), steady(&alone.durations));
-            row(&mut t, &format!("{mb} MB Lambda ({mb}/1769 of a CPU), `{}`: the function's own time per invoke (median, steady), with / without any extension, difference; whole invoke cycle (all invokes' wall time / invokes), with / without, difference", run.strategy),
-                format!("{} / {}, {:+.3} ms; {} / {}, {:+.3} ms", ms(with), ms(without), diff(with, without),
-                    ms(run.cycle), ms(alone.cycle), diff(run.cycle, alone.cycle)), "—", None);
-        }
-    }
-    if let Some((ours, peer)) = side_by_side(m, p) {
-        let pair = |t: &mut String, what: &str, a: f64, b: f64, unit: &str| {
-            let ratio = format!("peer ÷ metricline = {:.2}", b / a);
-            row(
-                t,
-                &format!("side by side, `end`: {what}, metricline / peer"),
-                format!("{a:.3} / {b:.3} {unit} ({ratio})"),
-                "—",
-                None,
-            );
-        };
-        pair(
-            &mut t,
-            "ready (spawn → first `/next`, median)",
-            ours.ready_ms,
-            peer.ready_ms,
-            "ms",
-        );
-        pair(
-            &mut t,
-            "CPU per function line (whole process, init included)",
-            ours.cpu_per_line_us,
-            peer.cpu_per_line_us,
-            "µs",
-        );
-        pair(
-            &mut t,
-            "peak RSS",
-            ours.peak_rss_mib,
-            peer.peak_rss_mib,
-            "MiB",
-        );
-        pair(
-            &mut t,
-            "post-runtime per invoke (median, steady)",
-            ours.post_runtime_ms,
-            peer.post_runtime_ms,
-            "ms",
-        );
-    }
+    compare::rows(&mut t, m, p);
     for (id, estimate) in &m.criterion {
         let budget = if id.starts_with("parse_aggregate") {
             "≥ 2 M lines/s (mixed formats)"
@@ -261,34 +168,6 @@ pub fn table(m: &Measured, p: &Params) -> String {
         );
     }
     t
-}
-
-/// The CPU rows of one run: init, per invoke and per line after init, and the whole.
-fn cpu_rows(t: &mut String, who: &str, run: &FlushRun, p: &Params) {
-    let (Some(cpu), Some(init)) = (run.cpu, run.init_cpu) else {
-        return;
-    };
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let after_init = cpu.saturating_sub(init);
-    let lines = p.invokes * p.lines;
-    let per_line = if lines == 0 {
-        "no lines".to_owned()
-    } else {
-        format!(
-            "{:.3} µs per line ({:.3} µs after init)",
-            us(cpu) / lines as f64,
-            us(after_init) / lines as f64
-        )
-    };
-    let whole = lines > 0 && p.format == "mixed";
-    let _ = writeln!(
-        t,
-        "| {who}extension CPU, `{}`, {} invokes × {} {} lines: init (exec → first `/next`); per invoke after init; whole process per line | {:.0} µs; {:.1} µs; {per_line} | {} | {} |",
-        run.strategy, p.invokes, p.lines, p.format, us(init),
-        us(after_init) / p.invokes.max(1) as f64,
-        if whole { "≤ 1 µs per line (whole process)" } else { "—" },
-        if whole && who.is_empty() { verdict(us(cpu) / lines as f64 <= 1.0) } else { "" },
-    );
 }
 
 /// `"2.31 Melem/s"` → 2.31e6.
