@@ -31,7 +31,7 @@ pub fn svg(m: &Measured, p: &Params) -> Option<String> {
             f.post_runtime_ms
         }),
     ];
-    let height = 40.0 + PANEL * panels.len() as f64;
+    let height = 64.0 + PANEL * panels.len() as f64;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -69,6 +69,11 @@ pub fn svg(m: &Measured, p: &Params) -> Option<String> {
             );
         }
     }
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="{}" font-size="12">The peer subscribes to platform events only: it reads none of the lines.</text>"#,
+        height - 14.0
+    );
     s.push_str("</svg>\n");
     Some(s)
 }
