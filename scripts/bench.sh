@@ -5,6 +5,10 @@
 # table of every number beside its budget (docs/measurements.md). Arguments go to the
 # sandbox benchmark (`scripts/bench.sh --help`).
 #   SKIP_CRITERION=1 scripts/bench.sh    only the sandbox numbers
+#   SKIP_PEER=1 scripts/bench.sh         without the peer extension (never run in CI)
+# Unless SKIP_PEER is set (or CI is), it installs the peer extension from crates.io into
+# target/peer and measures it beside metricline: the side-by-side rows of the table and
+# the chart docs/bench.svg (docs/cpu.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -20,7 +24,14 @@ fi
 # The sandbox and sink run optimized too (without LTO, to build fast), so that their own
 # request handling does not inflate the extension's measured times.
 cargo build --locked --profile harness -p metricline-tests --bin bench >&2
+peer=()
+if [ -z "${SKIP_PEER:-}" ] && [ -z "${CI:-}" ]; then
+  peer_bin="$root/target/peer/bin/opentelemetry-lambda-extension"
+  [ -x "$peer_bin" ] || cargo install --quiet --version 0.2.0 --root "$root/target/peer" \
+    opentelemetry-lambda-extension >&2
+  peer=(--peer "$peer_bin" --svg "$root/docs/bench.svg")
+fi
 # As root, the measured processes get a higher priority than whatever else the machine runs.
 priority=()
 [ "$(id -u)" -ne 0 ] || priority=(nice -n -10)
-"${priority[@]}" "$root/target/harness/bench" "${criterion[@]}" "$@" | tee "$out/table.md"
+"${priority[@]}" "$root/target/harness/bench" "${criterion[@]}" "${peer[@]}" "$@" | tee "$out/table.md"

@@ -6,12 +6,11 @@
 use crate::pipeline::{Now, Shared};
 use bytes::Bytes;
 use http::{header, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use metricline_proto::telemetry::parse_batch;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -140,31 +139,39 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
         );
         return answer(StatusCode::PAYLOAD_TOO_LARGE);
     }
-    // Also capped while reading: chunked bodies declare no length.
-    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            crate::warn!("Telemetry batch over {MAX_BODY} bytes refused");
-            return answer(StatusCode::PAYLOAD_TOO_LARGE);
-        }
-        Err(e) => {
-            crate::debug!("Telemetry batch could not be read: {e}");
-            return answer(StatusCode::BAD_REQUEST);
-        }
-    };
-    match parse_batch(&body) {
-        Ok(batch) => {
-            shared.ingest(batch, Now::read());
-            answer(StatusCode::OK)
-        }
-        Err(e) => {
-            crate::warn!(
-                "Telemetry batch of {} bytes is not a JSON array ({e:?}); refused",
-                body.len()
-            );
+    let mut body = shared.take_body_buffer();
+    let read = read_body(request.into_body(), &mut body).await;
+    let ingested = read.map(|()| shared.ingest(&body, Now::read()));
+    let length = body.len();
+    shared.return_body_buffer(body);
+    match ingested {
+        Err(status) => answer(status),
+        Ok(Ok(())) => answer(StatusCode::OK),
+        Ok(Err(e)) => {
+            crate::warn!("Telemetry batch of {length} bytes is not a JSON array ({e:?}); refused");
             answer(StatusCode::BAD_REQUEST)
         }
     }
+}
+
+/// Appends the body's data to `buffer` as it arrives, so that hyper can reuse its read
+/// buffer and no copy of the whole body is allocated per batch. Also capped while reading:
+/// chunked bodies declare no length.
+async fn read_body(mut body: Incoming, buffer: &mut Vec<u8>) -> Result<(), StatusCode> {
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            crate::debug!("Telemetry batch could not be read: {e}");
+            StatusCode::BAD_REQUEST
+        })?;
+        if let Some(data) = frame.data_ref() {
+            if buffer.len() + data.len() > MAX_BODY {
+                crate::warn!("Telemetry batch over {MAX_BODY} bytes refused");
+                return Err(StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            buffer.extend_from_slice(data);
+        }
+    }
+    Ok(())
 }
 
 fn answer(status: StatusCode) -> Response<Full<Bytes>> {

@@ -182,8 +182,20 @@ pub fn sandbox_builder(
     sink: &Sink,
     env: &[(&str, &str)],
 ) -> Builder {
+    sandbox_builder_named(extension, "metricline", function, python, sink, env)
+}
+
+/// [`sandbox_builder`] with an extension registered under another name (another project's).
+pub fn sandbox_builder_named(
+    extension: &Path,
+    name: &str,
+    function: &str,
+    python: &Path,
+    sink: &Sink,
+    env: &[(&str, &str)],
+) -> Builder {
     let mut builder = Sandbox::builder()
-        .extension_named(extension, "metricline")
+        .extension_named(extension, name)
         .function_dir(sandbox::sample_function(function))
         .python(python);
     let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));

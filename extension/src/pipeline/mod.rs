@@ -14,7 +14,9 @@ use metricline_proto::lines::{self, Format, Formats, Outcome, Reason};
 use metricline_proto::platform::{Platform, PlatformConfig, Recent};
 use metricline_proto::self_metrics;
 use metricline_proto::statsd::Tally;
-use metricline_proto::telemetry::{Batch, Body, Record, Skip};
+use metricline_proto::telemetry::{
+    BatchError, BatchReader, Body, Event, EventRef, Events, RecordRef, Skip,
+};
 use metricline_proto::Point;
 use overflow_log::OverflowLog;
 use reject_log::RejectLog;
@@ -62,6 +64,8 @@ type LineCounts = Vec<((Format, Option<Reason>), u64)>;
 
 #[derive(Debug)]
 pub struct Pipeline {
+    /// Kept from batch to batch: its buffers are the only memory a batch's records need.
+    reader: BatchReader,
     formats: Formats,
     platform: Option<Platform>,
     aggregator: Aggregator,
@@ -80,6 +84,7 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn new(config: PipelineConfig) -> Self {
         Pipeline {
+            reader: BatchReader::default(),
             formats: config.formats,
             platform: config
                 .platform_metrics
@@ -96,60 +101,84 @@ impl Pipeline {
         }
     }
 
-    /// Feeds one decoded Telemetry API batch through the line parsers and platform metrics.
-    pub fn ingest(&mut self, batch: Batch, now: Now) {
+    /// Reads one Telemetry API POST body and feeds its events through the line parsers and
+    /// platform metrics; an error (the body is not a JSON array) ingests nothing.
+    pub fn ingest(&mut self, body: &[u8], now: Now) -> Result<(), BatchError> {
+        // Taken out while the events are read, since they borrow it.
+        let mut reader = std::mem::take(&mut self.reader);
+        let read = reader
+            .read(body)
+            .map(|events| self.ingest_events(events, now));
+        self.reader = reader;
+        read
+    }
+
+    fn ingest_events(&mut self, events: Events<'_>, now: Now) {
         let mut lines: LineCounts = Vec::new();
-        for event in &batch.events {
-            if let Body::Function(record) = &event.body {
-                // Straight into the aggregator: a value of a known stream costs no
-                // allocation (the other points wait in `points` until the batch ends).
-                let refused = self.aggregator.refused_values();
-                let outcome = lines::parse_record_into(
+        let mut skipped = [(Skip::UnknownType, 0u64), (Skip::Malformed, 0)];
+        for event in events {
+            let event = match event {
+                Ok(event) => event,
+                Err(skip) => {
+                    skipped
+                        .iter_mut()
+                        .for_each(|(s, n)| *n += u64::from(*s == skip));
+                    continue;
+                }
+            };
+            let (time, record) = match &event {
+                EventRef::Log {
+                    time_unix_nano,
+                    function: true,
                     record,
-                    event.time_unix_nano,
-                    self.formats,
-                    &mut self.aggregator,
-                );
-                let outcome = match outcome {
-                    // A value for a metric the aggregator had no room for: the line is
-                    // rejected (values of its other, known metrics stay recorded).
-                    Outcome::Accepted { format, .. }
-                        if self.aggregator.refused_values() != refused =>
-                    {
-                        Outcome::Rejected {
-                            format,
-                            reason: Reason::TooManyMetrics,
-                        }
+                } => (*time_unix_nano, *record),
+                EventRef::Log { .. } => continue,
+                EventRef::Decoded(event) => match &event.body {
+                    Body::Function(record) => (event.time_unix_nano, record.as_ref()),
+                    _ => {
+                        self.decoded_event(event);
+                        continue;
                     }
-                    outcome => outcome,
-                };
-                match outcome {
-                    Outcome::NotMetric => {}
-                    Outcome::Accepted { format, .. } => bump(&mut lines, (format, None)),
-                    Outcome::Rejected { format, reason } => {
-                        bump(&mut lines, (format, Some(reason)));
-                        if self.reject_log.allows(reason, now.instant) {
-                            crate::warn!(
-                                "rejected {} line ({}): {}",
-                                format.as_str(),
-                                reason.as_str(),
-                                excerpt(record)
-                            );
-                        }
+                },
+            };
+            // Straight into the aggregator: a value of a known stream costs no allocation
+            // (the other points wait in `points` until the batch ends).
+            let refused = self.aggregator.refused_values();
+            let outcome =
+                lines::parse_record_into(record, time, self.formats, &mut self.aggregator);
+            let outcome = match outcome {
+                // A value for a metric the aggregator had no room for: the line is
+                // rejected (values of its other, known metrics stay recorded).
+                Outcome::Accepted { format, .. } if self.aggregator.refused_values() != refused => {
+                    Outcome::Rejected {
+                        format,
+                        reason: Reason::TooManyMetrics,
+                    }
+                }
+                outcome => outcome,
+            };
+            match outcome {
+                Outcome::NotMetric => {}
+                Outcome::Accepted { format, .. } => bump(&mut lines, (format, None)),
+                Outcome::Rejected { format, reason } => {
+                    bump(&mut lines, (format, Some(reason)));
+                    if self.reject_log.allows(reason, now.instant) {
+                        crate::warn!(
+                            "rejected {} line ({}): {}",
+                            format.as_str(),
+                            reason.as_str(),
+                            excerpt(record)
+                        );
                     }
                 }
             }
-            if let Some(platform) = &mut self.platform {
-                platform.on_event(event, &mut self.points);
-            }
-            match &event.body {
-                Body::RuntimeDone(done) => self.runtime_done.insert(&done.request_id, ()),
-                Body::Start(start) => self.open.insert(&start.request_id, ()),
-                Body::Report(report) => {
-                    self.reports.insert(&report.request_id, ());
-                    self.open.remove(&report.request_id);
+            match &event {
+                EventRef::Log { .. } => {
+                    if let Some(platform) = &mut self.platform {
+                        platform.on_function_record(record, time, &mut self.points);
+                    }
                 }
-                _ => {}
+                EventRef::Decoded(event) => self.decoded_event(event),
             }
         }
         for ((format, reason), count) in lines {
@@ -159,8 +188,7 @@ impl Pipeline {
             };
             self.points.push(point);
         }
-        for skip in [Skip::UnknownType, Skip::Malformed] {
-            let count = batch.skipped.iter().filter(|&&s| s == skip).count() as u64;
+        for (skip, count) in skipped {
             if count > 0 {
                 crate::debug!("skipped {count} telemetry events ({})", skip.as_str());
                 self.points.push(self_metrics::telemetry_events_skipped(
@@ -182,6 +210,22 @@ impl Pipeline {
                     self.cardinality_limit
                 );
             }
+        }
+    }
+
+    /// A platform event, or a log record the reader handed to serde_json.
+    fn decoded_event(&mut self, event: &Event) {
+        if let Some(platform) = &mut self.platform {
+            platform.on_event(event, &mut self.points);
+        }
+        match &event.body {
+            Body::RuntimeDone(done) => self.runtime_done.insert(&done.request_id, ()),
+            Body::Start(start) => self.open.insert(&start.request_id, ()),
+            Body::Report(report) => {
+                self.reports.insert(&report.request_id, ());
+                self.open.remove(&report.request_id);
+            }
+            _ => {}
         }
     }
 
@@ -211,11 +255,8 @@ fn bump(counts: &mut LineCounts, key: (Format, Option<Reason>)) {
 }
 
 /// The first 200 characters of a record, for the rejected-line log.
-fn excerpt(record: &Record) -> &str {
-    let text = match record {
-        Record::Text(text) => text.as_str(),
-        Record::Json(raw) => raw.get(),
-    };
+fn excerpt(record: RecordRef<'_>) -> &str {
+    let text = record.text();
     match text.char_indices().nth(200) {
         Some((end, _)) => &text[..end],
         None => text,

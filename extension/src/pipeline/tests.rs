@@ -3,7 +3,7 @@
 use super::*;
 use metricline_proto::aggregate::{HistogramAggregation, Temporality};
 use metricline_proto::platform::Arch;
-use metricline_proto::telemetry::parse_batch;
+use metricline_proto::telemetry::Record;
 
 fn pipeline(platform_metrics: bool) -> Pipeline {
     pipeline_with(platform_metrics, Limits::default())
@@ -36,7 +36,7 @@ const BATCH: &str = r#"[
 #[test]
 fn tracks_runtime_done_and_report_by_request() {
     let mut p = pipeline(true);
-    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    p.ingest(BATCH.as_bytes(), Now::read()).unwrap();
     assert!(p.runtime_done_seen("r1"));
     assert!(!p.runtime_done_seen("r0"));
     assert!(p.report_seen("r0"));
@@ -47,23 +47,21 @@ fn tracks_runtime_done_and_report_by_request() {
 fn a_started_request_is_open_until_its_report() {
     let mut p = pipeline(true);
     assert!(p.all_reported());
-    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    p.ingest(BATCH.as_bytes(), Now::read()).unwrap();
     assert!(!p.all_reported(), "r1 started and has no report yet");
     let report = BATCH.lines().nth(4).unwrap().replace("r0", "r1");
-    p.ingest(
-        parse_batch(format!("[{report}]").as_bytes()).unwrap(),
-        Now::read(),
-    );
+    p.ingest(format!("[{report}]").as_bytes(), Now::read())
+        .unwrap();
     assert!(p.all_reported());
 }
 
 #[test]
 fn lines_and_platform_events_reach_the_aggregator() {
     let mut p = pipeline(true);
-    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    p.ingest(BATCH.as_bytes(), Now::read()).unwrap();
     let with_platform = p.aggregator().pending_points();
     let mut p = pipeline(false);
-    p.ingest(parse_batch(BATCH.as_bytes()).unwrap(), Now::read());
+    p.ingest(BATCH.as_bytes(), Now::read()).unwrap();
     let without_platform = p.aggregator().pending_points();
     // The monitoring line and its self metric at least, and platform points on top.
     assert!(without_platform >= 2, "{without_platform}");
@@ -74,8 +72,8 @@ fn lines_and_platform_events_reach_the_aggregator() {
 fn excerpt_keeps_the_first_200_characters() {
     let long = "é".repeat(300);
     let text = Record::Text(long);
-    assert_eq!(excerpt(&text).chars().count(), 200);
-    assert_eq!(excerpt(&Record::Text("short".into())), "short");
+    assert_eq!(excerpt(text.as_ref()).chars().count(), 200);
+    assert_eq!(excerpt(RecordRef::Text("short")), "short");
 }
 
 #[test]
@@ -101,7 +99,7 @@ fn lines_for_metrics_past_the_limit_are_rejected_as_too_many_metrics() {
  {"time":"2026-11-26T10:00:00.002Z","type":"function","record":"MONITORING|1764151200|4|count|user.1.clicks"},
  {"time":"2026-11-26T10:00:00.003Z","type":"function","record":"MONITORING|1764151200|5|count|orders.placed"}
 ]"#;
-    p.ingest(parse_batch(batch.as_bytes()).unwrap(), Now::read());
+    p.ingest(batch.as_bytes(), Now::read()).unwrap();
     let export = p.aggregator().take_all(Now::read().unix_nano);
     let lines = |outcome: &str, reason: Option<&str>| -> f64 {
         export

@@ -17,7 +17,7 @@ pub use oom::{is_oom_log, OOM_ERROR_TYPE};
 pub use recent::Recent;
 
 use crate::model::Point;
-use crate::telemetry::{span_duration_ms, Body, Event, Report, RuntimeDone};
+use crate::telemetry::{span_duration_ms, Body, Event, RecordRef, Report, RuntimeDone};
 use metrics::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +99,21 @@ impl Platform {
     }
 
     /// Appends the platform metrics that `event` yields.
+    /// What a `function` log record tells: whether the runtime ran out of memory.
+    pub fn on_function_record(&mut self, record: RecordRef<'_>, t: u64, out: &mut Vec<Point>) {
+        if is_oom_log(record) {
+            match oom::log_request_id(record) {
+                Some(request) => self.count_oom(&request, t, out),
+                None => {
+                    // A line before any `platform.start` is from init: key "".
+                    let request = std::mem::take(&mut self.current_request);
+                    self.count_oom(&request, t, out);
+                    self.current_request = request;
+                }
+            }
+        }
+    }
+
     pub fn on_event(&mut self, event: &Event, out: &mut Vec<Point>) {
         let t = event.time_unix_nano;
         match &event.body {
@@ -130,19 +145,7 @@ impl Platform {
                 RESTORE_DURATION.emit_ms(restore.metrics.duration_ms, t, out);
             }
             Body::LogsDropped(dropped) => LOGS_DROPPED.emit(dropped.dropped_records, t, out),
-            Body::Function(record) => {
-                if is_oom_log(record) {
-                    match oom::log_request_id(record) {
-                        Some(request) => self.count_oom(&request, t, out),
-                        None => {
-                            // A line before any `platform.start` is from init: key "".
-                            let request = std::mem::take(&mut self.current_request);
-                            self.count_oom(&request, t, out);
-                            self.current_request = request;
-                        }
-                    }
-                }
-            }
+            Body::Function(record) => self.on_function_record(record.as_ref(), t, out),
             Body::Extension(_)
             | Body::InitRuntimeDone(_)
             | Body::RestoreStart(_)

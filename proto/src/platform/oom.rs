@@ -2,7 +2,7 @@
 //! runtime's own OOM message in the function's log, counted once per request.
 
 use super::recent::Recent;
-use crate::telemetry::Record;
+use crate::telemetry::RecordRef;
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -29,28 +29,25 @@ const LOG_MARKERS: [&str; 7] = [
 ];
 
 /// Whether a `function` log record is a runtime's out-of-memory message.
-pub fn is_oom_log(record: &Record) -> bool {
-    let text = match record {
-        Record::Text(text) => text.as_str(),
-        // The raw JSON text: the markers contain nothing that JSON would escape.
-        Record::Json(raw) => raw.get(),
-    };
+pub fn is_oom_log(record: RecordRef<'_>) -> bool {
+    // Of a JSON record, its JSON text: the markers contain nothing that JSON would escape.
+    let text = record.text();
     text.contains("emory") && LOG_MARKERS.iter().any(|m| text.contains(m))
 }
 
 /// The `requestId` a JSON function record carries (the JSON log format always adds it to
 /// lines it wraps), so the line is matched to its own request even while several run at
 /// once (Lambda Managed Instances). `None` for text records and JSON without one.
-pub(crate) fn log_request_id(record: &Record) -> Option<String> {
+pub(crate) fn log_request_id(record: RecordRef<'_>) -> Option<String> {
     #[derive(Deserialize)]
     struct Tagged<'a> {
         #[serde(rename = "requestId", borrow)]
         request_id: Option<Cow<'a, str>>,
     }
-    let Record::Json(raw) = record else {
+    let RecordRef::Json(json) = record else {
         return None;
     };
-    let tagged: Tagged<'_> = serde_json::from_str(raw.get()).ok()?;
+    let tagged: Tagged<'_> = serde_json::from_str(json).ok()?;
     tagged
         .request_id
         .filter(|id| !id.is_empty())

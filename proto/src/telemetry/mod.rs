@@ -3,14 +3,20 @@
 //!
 //! `function` and `extension` records stay undecoded JSON (or a plain string) so the line
 //! parsers read them once; platform records decode into the typed structs of [`records`].
+//! [`BatchReader`] reads a body in one pass and lends the records out without copying
+//! them; [`parse_batch`] is the same reading with every event owned.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+mod escape;
+mod reader;
 pub mod records;
 mod time;
+
+pub use reader::{BatchReader, Events};
 
 pub use records::span_duration_ms;
 pub use records::{
@@ -26,6 +32,74 @@ pub use time::parse_rfc3339;
 pub enum Record {
     Text(String),
     Json(Box<RawValue>),
+}
+
+/// A `function` or `extension` log record as [`BatchReader`] lends it: the value of a text
+/// record, or the JSON text of a JSON record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordRef<'a> {
+    Text(&'a str),
+    Json(&'a str),
+}
+
+impl Record {
+    pub fn as_ref(&self) -> RecordRef<'_> {
+        match self {
+            Record::Text(text) => RecordRef::Text(text),
+            Record::Json(raw) => RecordRef::Json(raw.get()),
+        }
+    }
+}
+
+impl<'a> RecordRef<'a> {
+    /// Its text as read: a text record's value, a JSON record's JSON.
+    pub fn text(self) -> &'a str {
+        match self {
+            RecordRef::Text(text) | RecordRef::Json(text) => text,
+        }
+    }
+}
+
+/// One event of a batch as [`BatchReader`] reads it: log records borrowed, other events
+/// decoded.
+#[derive(Debug, Clone)]
+pub enum EventRef<'a> {
+    /// A `function` (`function: true`) or `extension` log record.
+    Log {
+        time_unix_nano: u64,
+        function: bool,
+        record: RecordRef<'a>,
+    },
+    Decoded(Box<Event>),
+}
+
+impl EventRef<'_> {
+    pub fn into_owned(self) -> Event {
+        match self {
+            EventRef::Log {
+                time_unix_nano,
+                function,
+                record,
+            } => {
+                let record = match record {
+                    RecordRef::Text(text) => Record::Text(text.to_owned()),
+                    // Valid JSON: the reader checked it, as serde_json would have.
+                    RecordRef::Json(json) => Record::Json(
+                        RawValue::from_string(json.to_owned()).expect("a record is valid JSON"),
+                    ),
+                };
+                Event {
+                    time_unix_nano,
+                    body: if function {
+                        Body::Function(record)
+                    } else {
+                        Body::Extension(record)
+                    },
+                }
+            }
+            EventRef::Decoded(event) => *event,
+        }
+    }
 }
 
 /// What an event carries, by its envelope `type`.
@@ -107,17 +181,18 @@ impl std::fmt::Display for BatchError {
 
 impl std::error::Error for BatchError {}
 
-/// Decodes a Telemetry API POST body.
+/// Decodes a Telemetry API POST body into owned events (the listener uses a
+/// [`BatchReader`] instead, which copies nothing).
 pub fn parse_batch(body: &[u8]) -> Result<Batch, BatchError> {
-    let elements: Vec<&RawValue> =
-        serde_json::from_slice(body).map_err(|_| BatchError::NotAnArray)?;
+    let mut reader = BatchReader::default();
+    let events = reader.read(body)?;
     let mut batch = Batch {
-        events: Vec::with_capacity(elements.len()),
+        events: Vec::with_capacity(events.len()),
         skipped: Vec::new(),
     };
-    for element in elements {
-        match parse_event(element.get()) {
-            Ok(event) => batch.events.push(event),
+    for event in events {
+        match event {
+            Ok(event) => batch.events.push(event.into_owned()),
             Err(skip) => batch.skipped.push(skip),
         }
     }
@@ -199,3 +274,6 @@ fn log_record(record: &RawValue) -> Option<Record> {
         serde_json::from_str(text).ok().map(Record::Text)
     }
 }
+
+#[cfg(test)]
+mod tests;

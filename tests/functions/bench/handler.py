@@ -4,7 +4,8 @@ histogram, with tags), 3 Datadog JSON lines (datadog_lambda's shape) and 2 EMF d
 (one with a multi-value metric). Tag values rotate over a few routes and tenants, so the
 extension aggregates into a realistic number of streams instead of one.
 
-The lines are written with one write call: the time measured is the extension's, not
+`format` (`monitoring`, `datadog` or `emf`) keeps only that format's lines, for the
+per-format figures. The lines are written with one write call: the time measured is the extension's, not
 Python's print loop.
 
 With {"statsd": true} the function sends `lines` DogStatsD datagrams of one line each to
@@ -95,13 +96,23 @@ def send_datagrams(count):
     return {"datagrams": len(out)}
 
 
+# Where each format sits in a block, for runs of one format only (`format` in the event).
+FORMATS = {"monitoring": range(0, 5), "datadog": range(5, 8), "emf": range(8, 10)}
+
+
 def handler(event, context):
     lines = (event or {}).get("lines", 1000)
     if (event or {}).get("statsd"):
         return send_datagrams(lines)
+    only = FORMATS.get((event or {}).get("format", "mixed"))
     now = int(time.time())
     out = []
-    for i in range(lines // 10):
-        out.extend(block(now, i))
-    sys.stdout.write("\n".join(out) + "\n")
+    i = 0
+    while len(out) < lines:
+        block_lines = block(now, i)
+        out.extend(block_lines if only is None else [block_lines[j] for j in only])
+        i += 1
+    out = out[:lines]
+    if out:
+        sys.stdout.write("\n".join(out) + "\n")
     return {"lines": len(out)}

@@ -5,15 +5,13 @@
 //! allocating for streams it already has. The sink is a trait object: one indirect call
 //! per point costs less than a second copy of every parser in the layer binary.
 
-use serde_json::value::RawValue;
-
 use super::formats::{datadog, emf, monitoring};
 use super::readers::json::{self, Markers, Members, Text};
 use super::readers::prefix::strip_runtime_prefix;
-use super::readers::scan::trim;
+use super::readers::scan::{trim, trim_ascii};
 use super::{Format, Formats, Outcome, Reason};
 use crate::model::{Point, PointSink};
-use crate::telemetry::Record;
+use crate::telemetry::{Record, RecordRef};
 
 /// Parses one `function` record; `event_time_unix_nano` stands in for a missing timestamp.
 pub fn parse_record(
@@ -22,19 +20,19 @@ pub fn parse_record(
     formats: Formats,
     out: &mut Vec<Point>,
 ) -> Outcome {
-    parse_record_into(record, event_time_unix_nano, formats, out)
+    parse_record_into(record.as_ref(), event_time_unix_nano, formats, out)
 }
 
-/// [`parse_record`] into any sink.
+/// [`parse_record`] of a borrowed record, into any sink.
 pub fn parse_record_into(
-    record: &Record,
+    record: RecordRef<'_>,
     event_time_unix_nano: u64,
     formats: Formats,
     out: &mut dyn PointSink,
 ) -> Outcome {
     match record {
-        Record::Text(line) => parse_text_into(line, event_time_unix_nano, formats, out),
-        Record::Json(raw) => json_record(raw, event_time_unix_nano, formats, out),
+        RecordRef::Text(line) => parse_text_into(line, event_time_unix_nano, formats, out),
+        RecordRef::Json(json) => json_record(json, event_time_unix_nano, formats, out),
     }
 }
 
@@ -111,15 +109,10 @@ fn general_json_text(
 
 /// A record of the JSON log format: the function's own JSON line, or Lambda's
 /// `{"timestamp","level","requestId","message"}` wrapper around what it printed.
-fn json_record(
-    raw: &RawValue,
-    event_time: u64,
-    formats: Formats,
-    out: &mut dyn PointSink,
-) -> Outcome {
-    let text = json::text_of(raw);
+fn json_record(json: &str, event_time: u64, formats: Formats, out: &mut dyn PointSink) -> Outcome {
+    let text = trim_ascii(json);
     if text.starts_with('"') {
-        return match json::decode::<Text>(raw) {
+        return match serde_json::from_str::<Text>(json).ok() {
             Some(line) => parse_text_into(&line.0, event_time, formats, out),
             None => Outcome::NotMetric,
         };

@@ -6,6 +6,6 @@
 pub(crate) mod fields;
 pub(super) mod json;
 pub(super) mod number;
-pub(super) mod plain;
+pub(crate) mod plain;
 pub(super) mod prefix;
 pub(crate) mod scan;

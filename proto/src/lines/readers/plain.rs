@@ -24,7 +24,7 @@ const STRING_STOPS: [bool; 256] = {
 
 /// Where the first of [`STRING_STOPS`] is in `bytes`. Eight bytes at a time: strings are
 /// most of a metric line, and a byte loop spends several instructions on every byte.
-fn plain_length(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn plain_length(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH_BITS: u64 = ONES << 7;
     /// The high bit of the first byte below `n` (at most 0x80) is set, and of no byte
@@ -51,7 +51,8 @@ fn plain_length(bytes: &[u8]) -> Option<usize> {
         .map(|length| at + length)
 }
 
-/// A cursor over JSON text.
+/// A cursor over JSON text; a clone is a saved position to come back to.
+#[derive(Clone)]
 pub(crate) struct Plain<'a> {
     text: &'a str,
     at: usize,
@@ -71,6 +72,23 @@ impl<'a> Plain<'a> {
     pub(crate) fn at_end(&mut self) -> bool {
         self.skip_whitespace();
         self.at == self.text.len()
+    }
+
+    /// The whole text being read.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Where the next value starts, as an offset into the text: for callers that read a
+    /// value this reader gives up on (one with escapes, say) and then [`Self::advance`].
+    pub(crate) fn position(&mut self) -> usize {
+        self.skip_whitespace();
+        self.at
+    }
+
+    /// Moves on by `bytes` that the caller has read from [`Self::position`].
+    pub(crate) fn advance(&mut self, bytes: usize) {
+        self.at += bytes;
     }
 
     /// Reads an object, handing each member's key to `member`, which must read the value.

@@ -61,7 +61,7 @@ pub fn run(binary: &Path, python: &Path, workers: usize, p: &Params) -> Result<S
         }
         delivered_after.push(ended.elapsed());
     }
-    let (cpu, peak_rss_kb) = usage_then_shutdown(&mut sandbox, "lmi")?;
+    let (cpu, peak_rss_kb) = usage_then_shutdown(&mut sandbox, "lmi", "metricline")?;
     let lines = (rounds * workers * p.lines) as f64;
     let mut t = String::new();
     let _ = writeln!(t, "| Lambda Managed Instances ({workers} workers, {} requests × {} lines, timer {INTERVAL_MS} ms) | measured |", rounds * workers, p.lines);

@@ -4,7 +4,8 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::measure::{FlushRun, Params, Ready};
+use crate::compare::{self, Peer};
+use crate::measure::{Alone, FlushRun, Params, Ready};
 use crate::stats::{median, ms, quantile};
 
 /// Everything one bench run measured.
@@ -14,6 +15,10 @@ pub struct Measured {
     pub runs: Vec<FlushRun>,
     /// (benchmark id, throughput or time as criterion printed it), from `--criterion`.
     pub criterion: Vec<(String, String)>,
+    /// The peer extension, with `--peer`.
+    pub peer: Option<Peer>,
+    /// The function's times without any extension, with `--lambda-mb`.
+    pub without_extension: Option<Alone>,
 }
 
 /// `(id, middle estimate)` for every benchmark in criterion's terminal output: its
@@ -55,7 +60,7 @@ fn middle(interval: &str) -> Option<String> {
     (parts.len() == 6).then(|| format!("{} {}", parts[2], parts[3]))
 }
 
-fn verdict(ok: bool) -> &'static str {
+pub fn verdict(ok: bool) -> &'static str {
     if ok {
         "met"
     } else {
@@ -158,6 +163,7 @@ pub fn table(m: &Measured, p: &Params) -> String {
             None,
         );
     }
+    compare::rows(&mut t, m, p);
     for (id, estimate) in &m.criterion {
         let budget = if id.starts_with("parse_aggregate") {
             "≥ 2 M lines/s (mixed formats)"

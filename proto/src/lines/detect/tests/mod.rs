@@ -6,6 +6,7 @@ mod one_pass;
 
 use super::*;
 use crate::model::Kind;
+use serde_json::value::RawValue;
 
 const EVENT: u64 = 7_000_000_000;
 const T: u64 = 1_764_151_200_000_000_000;

@@ -1,0 +1,219 @@
+//! The one-pass batch reader: reads a Telemetry API body in place, so that the records of
+//! a batch cost no allocation once the reader has warmed up.
+//!
+//! Nearly every element of a busy batch is a `function` record in Lambda's plain envelope
+//! (`time`, `type`, `record`, nothing else); the reader takes those itself, decoding any
+//! escapes of a text record into one buffer kept from batch to batch. Every other element
+//! (platform events, JSON records, unusual envelopes) it only delimits, and serde_json
+//! decodes it as before. Should the reader meet anything it does not fully understand, it
+//! gives up on the body and serde_json reads it all: so the outcome of every element is
+//! always serde_json's (the tests of this module compare both on generated batches).
+
+use std::ops::Range;
+
+use serde_json::value::RawValue;
+
+use super::escape::decode_string;
+use super::{parse_event, parse_rfc3339, BatchError, EventRef, RecordRef, Skip};
+use crate::lines::readers::plain::{plain_length, Plain};
+
+/// Reads batches; keep one to reuse its buffers.
+#[derive(Debug, Default)]
+pub struct BatchReader {
+    /// The values of text records that held escapes, one after another.
+    decoded: String,
+    elements: Vec<Element>,
+}
+
+#[derive(Debug)]
+enum Element {
+    /// A `function` or `extension` record in the plain envelope, read in place.
+    Log {
+        time_unix_nano: u64,
+        function: bool,
+        record: Place,
+    },
+    /// Any other element: where its JSON text is in the body, for serde_json to decode.
+    Other(Range<usize>),
+}
+
+/// Where a record's value is.
+#[derive(Debug)]
+enum Place {
+    /// A text record without escapes: its text in the body.
+    Text(Range<usize>),
+    /// A text record with escapes: its value in the reader's buffer.
+    Decoded(Range<usize>),
+    /// A JSON record: its text in the body.
+    Json(Range<usize>),
+}
+
+impl BatchReader {
+    /// Reads a POST body; the events borrow from it and from the reader.
+    pub fn read<'s>(&'s mut self, body: &'s [u8]) -> Result<Events<'s>, BatchError> {
+        self.decoded.clear();
+        self.elements.clear();
+        // serde_json refuses a body that is not UTF-8 too (its strings must be).
+        let text = std::str::from_utf8(body).map_err(|_| BatchError::NotAnArray)?;
+        if self.read_in_place(text).is_none() {
+            self.decoded.clear();
+            self.elements.clear();
+            self.read_general(text)?;
+        }
+        Ok(Events {
+            body: text,
+            decoded: &self.decoded,
+            elements: self.elements.iter(),
+        })
+    }
+
+    /// How many log records of `text` the reader takes in place; `None` if it gives up.
+    #[cfg(test)]
+    pub(super) fn logs_read_in_place(&mut self, text: &str) -> Option<usize> {
+        self.read_in_place(text)?;
+        let logs = self.elements.iter();
+        Some(logs.filter(|e| matches!(e, Element::Log { .. })).count())
+    }
+
+    fn read_in_place(&mut self, text: &str) -> Option<()> {
+        let mut json = Plain::new(text);
+        json.array(|json| {
+            let element = self.element(json)?;
+            self.elements.push(element);
+            Some(())
+        })?;
+        json.at_end().then_some(())
+    }
+
+    /// serde_json's reading of the whole body: the judge, and the way out when the reader
+    /// gives up.
+    fn read_general(&mut self, text: &str) -> Result<(), BatchError> {
+        let elements: Vec<&RawValue> =
+            serde_json::from_str(text).map_err(|_| BatchError::NotAnArray)?;
+        for element in elements {
+            // A borrowed RawValue is a slice of the body.
+            let start = element.get().as_ptr() as usize - text.as_ptr() as usize;
+            let end = start + element.get().len();
+            self.elements.push(Element::Other(start..end));
+        }
+        Ok(())
+    }
+
+    fn element(&mut self, json: &mut Plain<'_>) -> Option<Element> {
+        let mut attempt = json.clone();
+        let decoded = self.decoded.len();
+        if let Some(log) = self.log(&mut attempt) {
+            *json = attempt;
+            return Some(log);
+        }
+        self.decoded.truncate(decoded);
+        let start = json.position();
+        let length = value_length(json)?;
+        Some(Element::Other(start..start + length))
+    }
+
+    /// A log record in the plain envelope; `None` for any other element.
+    fn log(&mut self, json: &mut Plain<'_>) -> Option<Element> {
+        let (mut time, mut function, mut record) = (None, None, None);
+        json.object(|key, json| {
+            match key {
+                "time" if time.is_none() => time = Some(json.string()?),
+                "type" if function.is_none() => {
+                    function = Some(match json.string()? {
+                        "function" => true,
+                        "extension" => false,
+                        // Platform events: serde_json decodes their typed records.
+                        _ => return None,
+                    })
+                }
+                "record" if record.is_none() => record = Some(self.record(json)?),
+                // A repeated or unknown member: serde_json has the rules for those.
+                _ => return None,
+            }
+            Some(())
+        })?;
+        Some(Element::Log {
+            time_unix_nano: parse_rfc3339(time?)?,
+            function: function?,
+            record: record?,
+        })
+    }
+
+    /// A log record's value: a string (text log format) or an object (JSON log format).
+    fn record(&mut self, json: &mut Plain<'_>) -> Option<Place> {
+        let start = json.position();
+        let rest = &json.text()[start..];
+        match rest.as_bytes().first()? {
+            b'"' => {
+                let length = plain_length(&rest.as_bytes()[1..])?;
+                if rest.as_bytes()[1 + length] == b'"' {
+                    json.advance(length + 2);
+                    return Some(Place::Text(start + 1..start + 1 + length));
+                }
+                let from = self.decoded.len();
+                let taken = decode_string(rest, &mut self.decoded)?;
+                json.advance(taken);
+                Some(Place::Decoded(from..self.decoded.len()))
+            }
+            b'{' => {
+                let length = value_length(json)?;
+                Some(Place::Json(start..start + length))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Reads past the value at the cursor, returning its length: in place when it is plain
+/// JSON, else with serde_json (escapes, deep nesting), which also checks it.
+fn value_length(json: &mut Plain<'_>) -> Option<usize> {
+    let start = json.position();
+    if let Some(value) = json.clone().value() {
+        json.advance(value.len());
+        return Some(value.len());
+    }
+    let mut values = serde_json::Deserializer::from_str(&json.text()[start..])
+        .into_iter::<serde::de::IgnoredAny>();
+    values.next()?.ok()?;
+    let length = values.byte_offset();
+    json.advance(length);
+    Some(length)
+}
+
+/// The events of a batch in order, each an event or why its element was skipped.
+pub struct Events<'s> {
+    body: &'s str,
+    decoded: &'s str,
+    elements: std::slice::Iter<'s, Element>,
+}
+
+impl<'s> Iterator for Events<'s> {
+    type Item = Result<EventRef<'s>, Skip>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(match self.elements.next()? {
+            Element::Log {
+                time_unix_nano,
+                function,
+                record,
+            } => Ok(EventRef::Log {
+                time_unix_nano: *time_unix_nano,
+                function: *function,
+                record: match record {
+                    Place::Text(at) => RecordRef::Text(&self.body[at.clone()]),
+                    Place::Decoded(at) => RecordRef::Text(&self.decoded[at.clone()]),
+                    Place::Json(at) => RecordRef::Json(&self.body[at.clone()]),
+                },
+            }),
+            Element::Other(at) => {
+                parse_event(&self.body[at.clone()]).map(|event| EventRef::Decoded(Box::new(event)))
+            }
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.elements.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Events<'_> {}
