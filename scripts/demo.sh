@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local demo: builds metricline, sets up the Python venv, then runs the sandbox demo
-# (tests/src/bin/demo.rs): a sample function's metric lines and the platform reports go
-# through metricline to a local OTLP sink, printed as they arrive. No AWS account needed.
+# (tests/src/bin/demo.rs): a sample function's metric lines, StatsD datagrams and OTLP, and
+# the platform reports go through metricline to a local OTLP sink, printed as they arrive.
+# No AWS account needed.
 #   scripts/demo.sh --lmi    the same on Lambda Managed Instances (docs/lmi.md)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

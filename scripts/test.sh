@@ -3,7 +3,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-scripts/setup-python.sh
+scripts/setup.sh
 # The layer tests unpack the release zips (dist/) and run the arm64 one under qemu.
 scripts/setup-qemu.sh
 layer/build.sh

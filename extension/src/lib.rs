@@ -12,5 +12,6 @@ pub mod flush;
 pub mod lifecycle;
 pub mod otlp_receiver;
 pub mod pipeline;
+pub mod statsd_listener;
 pub mod telemetry_listener;
 pub mod telemetry_subscription;

@@ -1,6 +1,6 @@
 //! Throughput of the hot path (docs/measurements.md): aggregation (points/s), OTLP encoding
-//! (data points/s) and parse + aggregate of monitoring lines (lines/s) per format and for
-//! a realistic mix. Budget: ≥ 2 million mixed lines/s on one core.
+//! (data points/s) and parse + aggregate of monitoring lines (lines/s) per format, for
+//! a realistic mix and for StatsD datagrams. Budget: ≥ 2 million mixed lines/s on one core.
 //!
 //! `cargo bench -p metricline-proto --bench throughput -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -23,6 +23,7 @@ use metricline_proto::lines::{parse_text_into, Formats};
 use metricline_proto::model::{Kind, Point, PointRef, PointSink, StreamKey};
 use metricline_proto::otlp::{encode, encode_json, encode_protobuf};
 use metricline_proto::resource::{AttributeValue, Resource};
+use metricline_proto::statsd::{parse_datagram, Tally};
 
 const S: u64 = 1_000_000_000;
 const T0: u64 = 1_764_151_200 * S;
@@ -235,9 +236,64 @@ fn parse_and_aggregate(c: &mut Bench) {
     group.finish();
 }
 
+/// DogStatsD lines as clients write them, the `monitoring` lines' streams: counters,
+/// gauges and distributions in turn, 8 names × 3 tag values, two tags each; every
+/// fourth counter sampled at 0.5.
+fn statsd_lines() -> Vec<String> {
+    (0..BATCH)
+        .map(|i| {
+            let (name, env) = (i % 8, ["prod", "dev", "staging"][i % 3]);
+            let value = (i % 89) as f64 * 0.75;
+            let kind = match i % 12 {
+                0 => "c|@0.5",
+                _ => ["c", "g", "d"][i % 3],
+            };
+            format!("shop.metric{name}:{value}|{kind}|#env:{env},vip")
+        })
+        .collect()
+}
+
+/// `BATCH` lines as `BATCH` one-line datagrams (an unbuffered client such as pip `statsd`)
+/// and as datagrams of 10 lines (a buffering client); throughput is per line.
+fn statsd(c: &mut Bench) {
+    let lines = statsd_lines();
+    let single: Vec<Vec<u8>> = lines.iter().map(|l| l.as_bytes().to_vec()).collect();
+    let packed: Vec<Vec<u8>> = lines
+        .chunks(10)
+        .map(|c| c.join("\n").into_bytes())
+        .collect();
+    let mut group = c.benchmark_group("parse_aggregate");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    for (name, datagrams) in [("statsd", &single), ("statsd_10_per_datagram", &packed)] {
+        let mut agg = Aggregator::new(config(HistogramAggregation::Exponential));
+        // As the extension does: every line's outcome counted for `metricline.lines`.
+        let mut tally = Tally::default();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for datagram in datagrams {
+                    parse_datagram(datagram, T0, &mut agg, |_, outcome| tally.count(outcome));
+                }
+            })
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("parse_only");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("statsd", |b| {
+        b.iter(|| {
+            for datagram in &single {
+                parse_datagram(datagram, T0, &mut Discard, |_, outcome| {
+                    black_box(outcome);
+                });
+            }
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ThreadCpuTime);
-    targets = aggregation, encoding, parse_and_aggregate
+    targets = aggregation, encoding, parse_and_aggregate, statsd
 }
 criterion_main!(benches);

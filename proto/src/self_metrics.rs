@@ -1,5 +1,6 @@
 //! The extension's own health metrics (docs/metrics.md): `metricline.lines`,
-//! `metricline.points.dropped` and `metricline.telemetry.events.skipped`.
+//! `metricline.points.dropped`, `metricline.telemetry.events.skipped` and
+//! `metricline.statsd.datagrams.dropped`.
 //!
 //! Every attribute value comes from a closed set, so these streams stay few.
 
@@ -10,6 +11,7 @@ use crate::telemetry::Skip;
 pub const LINES: &str = "metricline.lines";
 pub const POINTS_DROPPED: &str = "metricline.points.dropped";
 pub const TELEMETRY_EVENTS_SKIPPED: &str = "metricline.telemetry.events.skipped";
+pub const STATSD_DATAGRAMS_DROPPED: &str = "metricline.statsd.datagrams.dropped";
 
 pub const ATTR_FORMAT: &str = "metricline.format";
 pub const ATTR_OUTCOME: &str = "metricline.outcome";
@@ -58,6 +60,34 @@ pub fn lines_rejected(format: Format, reason: Reason, count: u64, time_unix_nano
             (ATTR_OUTCOME, "rejected"),
             (ATTR_REASON, reason.as_str()),
         ],
+        count,
+        time_unix_nano,
+    )
+}
+
+/// `metricline.lines` for lines of `format` counted but not metrics (StatsD events and
+/// service checks), with what they were as the reason.
+pub fn lines_skipped(format: Format, what: &'static str, count: u64, time_unix_nano: u64) -> Point {
+    counter(
+        LINES,
+        "{line}",
+        vec![
+            (ATTR_FORMAT, format.as_str()),
+            (ATTR_OUTCOME, "skipped"),
+            (ATTR_REASON, what),
+        ],
+        count,
+        time_unix_nano,
+    )
+}
+
+/// `metricline.statsd.datagrams.dropped`: datagrams the kernel dropped because the
+/// listener's receive buffer was full.
+pub fn statsd_datagrams_dropped(count: u64, time_unix_nano: u64) -> Point {
+    counter(
+        STATSD_DATAGRAMS_DROPPED,
+        "{datagram}",
+        Vec::new(),
         count,
         time_unix_nano,
     )
@@ -156,5 +186,22 @@ mod tests {
         assert_eq!((p.value, p.time_unix_nano), (2.0, 9));
         let p = telemetry_events_skipped(Skip::Malformed, 1, 9);
         assert_eq!(attrs(&p), [(ATTR_REASON, "malformed")]);
+    }
+
+    #[test]
+    fn statsd_skips_and_kernel_drops() {
+        let p = lines_skipped(Format::Statsd, "event", 4, 3);
+        let want = [
+            (ATTR_FORMAT, "statsd"),
+            (ATTR_OUTCOME, "skipped"),
+            (ATTR_REASON, "event"),
+        ];
+        assert_eq!(attrs(&p), want);
+        assert_eq!((p.key.name.as_str(), p.value), (LINES, 4.0));
+        let p = statsd_datagrams_dropped(12, 8);
+        let key = (p.key.name.as_str(), p.key.unit.as_str(), p.key.kind);
+        assert_eq!(key, (STATSD_DATAGRAMS_DROPPED, "{datagram}", Kind::Sum));
+        assert!(p.key.attributes.is_empty());
+        assert_eq!((p.value, p.time_unix_nano), (12.0, 8));
     }
 }

@@ -31,6 +31,7 @@ fn docs_metrics_md_lists_every_platform_metric_with_its_kind_and_unit() {
         .map(|m| {
             let kind = match m.kind {
                 Kind::Sum => "sum",
+                Kind::UpDownSum => "up-down sum",
                 Kind::Gauge => "gauge",
                 Kind::Histogram => "histogram",
             };

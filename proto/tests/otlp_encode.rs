@@ -196,6 +196,33 @@ fn sums_are_monotonic_with_the_configured_temporality() {
 }
 
 #[test]
+fn statsd_counters_are_non_monotonic_sums_that_keep_negative_totals() {
+    let cfg = config(Temporality::Delta, HistogramAggregation::Exponential);
+    let export = export_of(
+        vec![
+            point("jobs", "", Kind::UpDownSum, &[], 1.0),
+            point("jobs", "", Kind::UpDownSum, &[], -3.0),
+            point("orders", "", Kind::Sum, &[], 1.0),
+        ],
+        cfg,
+    );
+    let request = encode(&resource(), &export, &cfg);
+    let Some(metric::Data::Sum(jobs)) = &metric(&request, "jobs").data else {
+        panic!("jobs is not a sum")
+    };
+    assert!(!jobs.is_monotonic);
+    let total = match jobs.data_points[0].value {
+        Some(opentelemetry_proto::tonic::metrics::v1::number_data_point::Value::AsDouble(v)) => v,
+        _ => f64::NAN,
+    };
+    assert_eq!(total, -2.0);
+    let Some(metric::Data::Sum(orders)) = &metric(&request, "orders").data else {
+        panic!("orders is not a sum")
+    };
+    assert!(orders.is_monotonic);
+}
+
+#[test]
 fn gauges_carry_their_own_timestamp() {
     let cfg = config(Temporality::Delta, HistogramAggregation::Exponential);
     let export = export_of(vec![point("queue", "", Kind::Gauge, &[], 7.0)], cfg);
@@ -336,6 +363,7 @@ fn varied_exports() -> Vec<(Export, AggregationConfig)> {
                 point("orders", "", Kind::Sum, &[("a", "c"), ("é", "\"q\"")], 0.0),
                 point("overflow", "", Kind::Sum, &[], f64::MAX),
                 point("overflow", "", Kind::Sum, &[], f64::MAX),
+                point("jobs", "", Kind::UpDownSum, &[("a", "b")], -3.0),
                 point("queue", "", Kind::Gauge, &[], 0.0),
                 point("queue", "{item}", Kind::Gauge, &[], -2.5),
                 point("zeros", "", Kind::Histogram, &[], 0.0),

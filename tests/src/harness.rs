@@ -21,7 +21,9 @@ pub struct Harness {
 }
 
 /// Options of [`Harness::start`]; `Default` is the line-printing function, text logs,
-/// http/protobuf, the `end` flush strategy and no OTLP receiver.
+/// http/protobuf and the `end` flush strategy, with the local receivers off: tests run in
+/// parallel and the receivers' fixed default ports (StatsD 8125, OTLP 4317 and 4318) can be
+/// held by one extension only, so a test of a receiver gives it free ports of its own.
 #[derive(Clone)]
 pub struct Setup {
     pub function: &'static str,
@@ -44,10 +46,9 @@ impl Default for Setup {
             function: "lines",
             protocol: Otlp::HttpProtobuf,
             log_format: LogFormat::Text,
-            // The OTLP receiver's default ports are one per machine: tests running in
-            // parallel would race for them. Its own tests give it ports of their own.
             env: vec![
                 ("METRICLINE_FLUSH".into(), "end".into()),
+                ("METRICLINE_STATSD".into(), "off".into()),
                 ("METRICLINE_OTLP_RECEIVER".into(), "off".into()),
             ],
             timeout: Duration::from_secs(10),

@@ -8,6 +8,7 @@ use crate::log::Level;
 use crate::otlp_receiver::{Addresses, ReceiverSettings};
 use metricline_proto::aggregate::{Budget, HistogramAggregation, Limits, Temporality};
 use metricline_proto::lines::Formats;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 /// Looks an environment variable up; tests pass a map instead of the real environment.
@@ -28,7 +29,13 @@ pub struct Config {
     pub otlp_receiver: ReceiverSettings,
     /// `OTEL_METRIC_EXPORT_INTERVAL`: the flush timer on Lambda Managed Instances.
     pub export_interval: Duration,
+    /// `METRICLINE_STATSD`: the StatsD listener's UDP address; `None` when `off`.
+    pub statsd: Option<SocketAddr>,
 }
+
+/// Where StatsD and DogStatsD clients send by default (and Datadog's extension listens).
+pub const STATSD_DEFAULT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 8125);
 
 impl Default for Config {
     fn default() -> Self {
@@ -46,6 +53,7 @@ impl Default for Config {
             histograms: HistogramAggregation::Exponential,
             otlp_receiver: ReceiverSettings::default(),
             export_interval: Duration::from_millis(10_000),
+            statsd: Some(STATSD_DEFAULT),
         }
     }
 }
@@ -120,6 +128,19 @@ fn parse_histograms(v: &str) -> Option<HistogramAggregation> {
         "explicit_bucket_histogram" => Some(HistogramAggregation::ExplicitBuckets),
         _ => None,
     }
+}
+
+/// `off`, or `<ip>:<port>`; `localhost:<port>` is 127.0.0.1, so that no name lookup delays
+/// the start.
+fn parse_statsd(v: &str) -> Option<Option<SocketAddr>> {
+    if v.eq_ignore_ascii_case("off") {
+        return Some(None);
+    }
+    if let Some(port) = v.strip_prefix("localhost:") {
+        let port = port.parse().ok()?;
+        return Some(Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)));
+    }
+    v.parse().ok().map(Some)
 }
 
 impl Config {
@@ -249,6 +270,14 @@ impl Config {
                         .filter(|&ms| ms > 0)
                         .map(Duration::from_millis)
                 },
+                &mut w,
+            ),
+            statsd: setting(
+                env,
+                "METRICLINE_STATSD",
+                "off, or <ip>:<port> such as 127.0.0.1:8125 (localhost means 127.0.0.1)",
+                d.statsd,
+                parse_statsd,
                 &mut w,
             ),
         };

@@ -257,3 +257,34 @@ fn managed_instances_from_the_initialization_type() {
     assert!(!managed_instances(&env("provisioned-concurrency")));
     assert!(!managed_instances(&|_: &str| None));
 }
+
+#[test]
+fn statsd_address_or_off() {
+    assert_eq!(read(&[]).0.statsd, Some("127.0.0.1:8125".parse().unwrap()));
+    for (raw, expected) in [
+        ("off", None),
+        ("OFF", None),
+        ("127.0.0.1:9125", Some("127.0.0.1:9125")),
+        ("localhost:8126", Some("127.0.0.1:8126")),
+        ("0.0.0.0:8125", Some("0.0.0.0:8125")),
+        ("[::1]:8125", Some("[::1]:8125")),
+    ] {
+        let (config, warnings) = only("METRICLINE_STATSD", raw);
+        let expected = expected.map(|a| a.parse::<std::net::SocketAddr>().unwrap());
+        assert_eq!(config.statsd, expected, "{raw}");
+        assert!(warnings.is_empty(), "{raw}");
+    }
+    for raw in [
+        "8125",
+        "localhost",
+        "on",
+        "127.0.0.1:99999",
+        "example.com:8125",
+    ] {
+        let (config, warnings) = only("METRICLINE_STATSD", raw);
+        assert_eq!(config.statsd, Config::default().statsd, "{raw}");
+        assert_eq!(warnings.len(), 1, "{raw}");
+        assert!(warnings[0].contains("METRICLINE_STATSD"), "{raw}");
+        assert!(warnings[0].contains("off, or <ip>:<port>"), "{raw}");
+    }
+}

@@ -20,6 +20,7 @@ use crate::flush::flusher::Flusher;
 use crate::flush::policy::{Planner, Strategy};
 use crate::otlp_receiver;
 use crate::pipeline::{Now, Pipeline, PipelineConfig, Shared};
+use crate::statsd_listener;
 use crate::telemetry_listener;
 use crate::telemetry_subscription::Subscription;
 use active::Active;
@@ -133,6 +134,8 @@ pub async fn run(env: Env<'_>, name: &str) {
             return idle(&mut api).await;
         }
     }
+    // Only once data will be exported: an idle extension must not collect datagrams.
+    let statsd = statsd_listener::start(config.statsd, &shared);
     crate::debug!(
         "ready in {} µs: listening on port {port}, flush {:?}",
         started.instant.elapsed().as_micros(),
@@ -148,6 +151,7 @@ pub async fn run(env: Env<'_>, name: &str) {
         config.buffer,
         timeout,
     )
+    .with_statsd(statsd)
     .with_relay(relay);
     if managed {
         let interval = timer_interval(&config, env("METRICLINE_FLUSH"));

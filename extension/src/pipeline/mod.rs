@@ -5,6 +5,7 @@
 mod overflow_log;
 mod reject_log;
 mod shared;
+mod statsd;
 
 pub use shared::Shared;
 
@@ -12,6 +13,7 @@ use metricline_proto::aggregate::{AggregationConfig, Aggregator, Limits};
 use metricline_proto::lines::{self, Format, Formats, Outcome, Reason};
 use metricline_proto::platform::{Platform, PlatformConfig, Recent};
 use metricline_proto::self_metrics;
+use metricline_proto::statsd::Tally;
 use metricline_proto::telemetry::{Batch, Body, Record, Skip};
 use metricline_proto::Point;
 use overflow_log::OverflowLog;
@@ -71,6 +73,8 @@ pub struct Pipeline {
     reject_log: RejectLog,
     overflow_log: OverflowLog,
     cardinality_limit: usize,
+    /// StatsD line outcomes not yet recorded as self metrics (`statsd.rs`).
+    statsd_tally: Tally,
 }
 
 impl Pipeline {
@@ -88,6 +92,7 @@ impl Pipeline {
             reject_log: RejectLog::default(),
             overflow_log: OverflowLog::default(),
             cardinality_limit: config.limits.cardinality,
+            statsd_tally: Tally::default(),
         }
     }
 

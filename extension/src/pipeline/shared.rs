@@ -33,6 +33,12 @@ impl Shared {
         self.changed.notify_waiters();
     }
 
+    /// Wakes every waiter after a change made through [`lock`](Self::lock) (StatsD
+    /// datagrams).
+    pub fn notify_changed(&self) {
+        self.changed.notify_waiters();
+    }
+
     /// Waits until `ready` holds (checked after every batch) or `deadline` passes; returns
     /// whether it holds.
     pub async fn wait_until(&self, deadline: Instant, ready: impl Fn(&Pipeline) -> bool) -> bool {

@@ -21,7 +21,7 @@ impl Value {
     /// The empty value of a stream.
     pub fn empty(kind: Kind, unit: &str, config: &AggregationConfig) -> Value {
         match kind {
-            Kind::Sum => Value::Sum(0.0),
+            Kind::Sum | Kind::UpDownSum => Value::Sum(0.0),
             Kind::Gauge => Value::Gauge(0.0),
             Kind::Histogram => match config.histograms {
                 HistogramAggregation::Exponential => Value::ExponentialHistogram(Box::default()),

@@ -17,7 +17,7 @@
 
 mod detect;
 mod formats;
-mod readers;
+pub(crate) mod readers;
 mod reason;
 mod selection;
 
@@ -35,6 +35,9 @@ pub enum Format {
     Datadog,
     /// CloudWatch Embedded Metric Format.
     Emf,
+    /// StatsD/DogStatsD datagrams (`crate::statsd`), not a log-line format: counted with
+    /// the others in `metricline.lines`.
+    Statsd,
 }
 
 impl Format {
@@ -44,6 +47,7 @@ impl Format {
             Format::Monitoring => "monitoring",
             Format::Datadog => "datadog",
             Format::Emf => "emf",
+            Format::Statsd => "statsd",
         }
     }
 }

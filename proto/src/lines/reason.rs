@@ -43,11 +43,19 @@ pub enum Reason {
     /// A new metric name while the aggregator holds as many metrics as it may
     /// (`METRICLINE_METRIC_LIMIT`, docs/limits.md). Decided by the aggregator, not a parser.
     TooManyMetrics,
+    /// A StatsD line that is not `name:value[:value…]|type[|field…]` (no `:` or `|`, or
+    /// not UTF-8).
+    StatsdSyntax,
+    /// A StatsD sample rate `|@r` that is not a number in (0, 1], or too small for a
+    /// histogram sample to be weighted by (docs/statsd.md).
+    BadSampleRate,
+    /// A StatsD set (`|s`): metricline has no distinct-value aggregation (docs/statsd.md).
+    SetUnsupported,
 }
 
 impl Reason {
     /// Every reason, for pre-registering self metrics or documenting them.
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 20] = [
         Reason::FieldCount,
         Reason::BadTimestamp,
         Reason::BadValue,
@@ -65,6 +73,9 @@ impl Reason {
         Reason::EmfBadDimension,
         Reason::EmfUnknownUnit,
         Reason::TooManyMetrics,
+        Reason::StatsdSyntax,
+        Reason::BadSampleRate,
+        Reason::SetUnsupported,
     ];
 
     /// The value of the `metricline.reason` attribute.
@@ -87,6 +98,9 @@ impl Reason {
             Reason::EmfBadDimension => "emf_bad_dimension",
             Reason::EmfUnknownUnit => "emf_unknown_unit",
             Reason::TooManyMetrics => "too_many_metrics",
+            Reason::StatsdSyntax => "statsd_syntax",
+            Reason::BadSampleRate => "bad_sample_rate",
+            Reason::SetUnsupported => "set_unsupported",
         }
     }
 }

@@ -36,6 +36,8 @@ impl Formats {
             Format::Monitoring => self.monitoring,
             Format::Datadog => self.datadog,
             Format::Emf => self.emf,
+            // Never looked for in log lines; `METRICLINE_STATSD` turns the listener on.
+            Format::Statsd => false,
         }
     }
 }

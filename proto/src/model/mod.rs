@@ -10,8 +10,9 @@ pub use borrowed::{AttributeRef, KeyRef, PointRef, PointSink};
 /// Values are strings: tags, EMF dimensions and our own attributes are all strings.
 pub type Attributes = Vec<(String, String)>;
 
-/// What a stream aggregates into. Every sum in metricline is monotonic: negative counts are
-/// rejected at parse time (docs/metrics.md), and platform counters only grow.
+/// What a stream aggregates into. Log-line sums are monotonic: negative counts are
+/// rejected at parse time (docs/metrics.md), and platform counters only grow. StatsD counters
+/// are the one exception: clients send decrements as negative counts (docs/statsd.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     /// Monotonic sum of the values.
@@ -20,6 +21,8 @@ pub enum Kind {
     Gauge,
     /// Each value is a sample.
     Histogram,
+    /// Non-monotonic sum: values may be negative (StatsD counters).
+    UpDownSum,
 }
 
 /// The identity of a stream: aggregation happens per key. `Hash` is written by hand (in

@@ -24,6 +24,7 @@ pub use protobuf::encode_protobuf;
 pub use request::{OtlpBody, Request};
 
 use crate::aggregate::{AggregationConfig, Export};
+use crate::model::Kind;
 use crate::resource::{AttributeValue, Resource};
 use groups::metric_groups;
 
@@ -40,7 +41,8 @@ pub fn encode(
     let mut metrics: Vec<Metric> = Vec::new();
     for group in metric_groups(export) {
         let (_, first) = group.points[0];
-        let mut data = points::empty_data(&first.value, config.temporality);
+        let monotonic = group.key.kind != Kind::UpDownSum;
+        let mut data = points::empty_data(&first.value, config.temporality, monotonic);
         for (attributes, point) in group.points {
             points::push(&mut data, attribute_values(attributes), point);
         }

@@ -19,18 +19,17 @@ pub(super) fn shape(value: &Value) -> u8 {
     }
 }
 
-/// A metric body with no points yet, of the type `value` needs.
-pub(super) fn empty_data(value: &Value, temporality: Temporality) -> metric::Data {
+/// A metric body with no points yet, of the type `value` needs; `monotonic` is for sums.
+pub(super) fn empty_data(value: &Value, temporality: Temporality, monotonic: bool) -> metric::Data {
     let temporality = match temporality {
         Temporality::Delta => AggregationTemporality::Delta,
         Temporality::Cumulative => AggregationTemporality::Cumulative,
     } as i32;
     match value {
-        // Every metricline sum is monotonic (docs/metrics.md).
         Value::Sum(_) => metric::Data::Sum(Sum {
             data_points: Vec::new(),
             aggregation_temporality: temporality,
-            is_monotonic: true,
+            is_monotonic: monotonic,
         }),
         Value::Gauge(_) => metric::Data::Gauge(Gauge::default()),
         Value::Histogram(_) => metric::Data::Histogram(Histogram {

@@ -8,6 +8,7 @@ use super::points::{finite, histogram_sum};
 use super::wire::Writer;
 use super::{Request, SCOPE_NAME, SCOPE_VERSION};
 use crate::aggregate::{DataPoint, ExponentialBuckets, Temporality, Value};
+use crate::model::Kind;
 use crate::resource::AttributeValue;
 
 /// `AggregationTemporality` enum values.
@@ -82,8 +83,8 @@ fn metric(w: &mut Writer, group: &MetricGroup<'_>, temporality: u64) {
         if let Some(temporality) = temporality {
             w.uint(2, temporality);
         }
-        if field == 7 {
-            // Sum.is_monotonic: every metricline sum is (docs/metrics.md).
+        if field == 7 && group.key.kind != Kind::UpDownSum {
+            // Sum.is_monotonic: every sum but a StatsD counter's (docs/statsd.md).
             w.uint(3, 1);
         }
     });

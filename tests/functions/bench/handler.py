@@ -6,8 +6,13 @@ extension aggregates into a realistic number of streams instead of one.
 
 The lines are written with one write call: the time measured is the extension's, not
 Python's print loop.
+
+With {"statsd": true} the function sends `lines` DogStatsD datagrams of one line each to
+127.0.0.1:8125 instead, in the mix of a DogStatsD client: per 10, 4 counters (one
+sampled), 2 gauges, 2 distributions, a histogram and a timer, tagged like the lines.
 """
 import json
+import socket
 import sys
 import time
 
@@ -62,8 +67,38 @@ def block(now, i):
     ]
 
 
+def datagrams(i):
+    route = ROUTES[i % len(ROUTES)]
+    tenant = TENANTS[i % len(TENANTS)]
+    return [
+        b"shop.requests:1|c|#route:%s,tenant:%s" % (route.encode(), tenant.encode()),
+        b"shop.cache.hits:2|c|#route:%s" % route.encode(),
+        b"shop.sampled:1|c|@0.5|#tenant:%s" % tenant.encode(),
+        b"shop.errors:1|c|#route:%s,env:prod" % route.encode(),
+        b"shop.queue.depth:%d|g|#tenant:%s" % (i % 50, tenant.encode()),
+        b"shop.pool.size:%d|g" % (i % 8),
+        b"shop.cart.value:%.2f|d|#tenant:%s,env:prod" % (10.5 + i % 90, tenant.encode()),
+        b"shop.orders.value:%.1f|d|#env:prod" % (12.5 + i % 40),
+        b"shop.db.rows:%d|h|#route:%s" % (i % 13, route.encode()),
+        b"shop.db.query_time:%d|ms|#route:%s" % (2 + i % 13, route.encode()),
+    ]
+
+
+def send_datagrams(count):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    out = []
+    for i in range(count // 10):
+        out.extend(datagrams(i))
+    for datagram in out:
+        sock.sendto(datagram, ("127.0.0.1", 8125))
+    sock.close()
+    return {"datagrams": len(out)}
+
+
 def handler(event, context):
     lines = (event or {}).get("lines", 1000)
+    if (event or {}).get("statsd"):
+        return send_datagrams(lines)
     now = int(time.time())
     out = []
     for i in range(lines // 10):

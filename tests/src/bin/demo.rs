@@ -1,19 +1,25 @@
 //! The demo: a local OTLP sink, a local Lambda sandbox running metricline and a Python
-//! function that prints every metric line format, and the metrics the sink receives,
-//! printed as a table as they arrive. No AWS account, no collector.
+//! function (tests/functions/demo) that uses every input metricline takes: it prints every
+//! metric line format, sends DogStatsD datagrams to the StatsD listener and OTLP from the
+//! OpenTelemetry SDK to the local receiver. The metrics the sink receives are printed as a
+//! table as they arrive, with their resources. No AWS account, no collector.
 //!
 //! `demo <binary> --lmi` runs the sandbox as Lambda Managed Instances instead (docs/lmi.md): four
 //! runtime workers serve requests concurrently, nothing is frozen, and metricline exports
 //! on its timer while the environment runs.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use metricline_tests::harness::{exporter_env, Otlp};
+use metricline_tests::otel_function::free_port;
 use metricline_tests::sandbox::{self, Sandbox};
 use metricline_tests::sink::{PointKind, ReceivedPoint, Sink};
 
 fn kind(p: &ReceivedPoint) -> &'static str {
     match p.kind {
+        // The SDK's counters arrive cumulative (its default), unlike metricline's own.
+        PointKind::Sum if p.temporality == 2 => "cumulative sum",
         PointKind::Sum => "sum",
         PointKind::Gauge => "gauge",
         PointKind::Histogram => "histogram",
@@ -56,18 +62,71 @@ fn show_new(sink: &Sink, seen: &mut usize, title: &str) {
     show_new_within(sink, seen, title, Duration::from_secs(3));
 }
 
-fn show_new_within(sink: &Sink, seen: &mut usize, title: &str, wait: Duration) {
+/// Returns when the first new point arrived.
+fn show_new_within(sink: &Sink, seen: &mut usize, title: &str, wait: Duration) -> Instant {
     sink.wait_until(wait, |p| p.len() > *seen);
+    let first = Instant::now();
+    // The receiver's requests are forwarded beside metricline's own: wait for the
+    // arrivals to settle.
+    let mut arrived = sink.points().len();
+    while sink.wait_until(Duration::from_millis(300), |p| p.len() > arrived) {
+        arrived = sink.points().len();
+    }
     let points = sink.points();
     println!("\n== {title}: {} new data points", points.len() - *seen);
     let mut new = points[*seen..].to_vec();
     new.sort_by(|a, b| (&a.metric, &a.attributes).cmp(&(&b.metric, &b.attributes)));
     print_points(&new);
+    print_resources(&points[..*seen], &new);
     *seen = points.len();
+    first
 }
 
-/// The sandbox with metricline and the `lines` function, exporting to `sink`; `workers`
-/// makes it Lambda Managed Instances.
+/// The resources of `new` not seen in `old`, each once: the Lambda resource metricline
+/// gives its own metrics, and the SDK's resource, which metricline enriches with it.
+fn print_resources(old: &[ReceivedPoint], new: &[ReceivedPoint]) {
+    // Keyed without service.instance.id: LMI's runtime workers each have an SDK of their own.
+    let key = |p: &ReceivedPoint| {
+        let mut resource = p.resource.clone();
+        let instance = resource.remove("service.instance.id").unwrap_or_default();
+        (resource, instance)
+    };
+    let shown: Vec<_> = old.iter().map(key).collect();
+    let mut fresh: BTreeMap<BTreeMap<String, String>, Vec<String>> = BTreeMap::new();
+    for (resource, instance) in new.iter().map(key) {
+        if shown.iter().any(|(r, i)| *r == resource && *i == instance) {
+            continue;
+        }
+        let instances = fresh.entry(resource).or_default();
+        if !instances.contains(&instance) {
+            instances.push(instance);
+        }
+    }
+    for (resource, instances) in fresh {
+        let whose = if resource.contains_key("telemetry.sdk.name") {
+            "the SDK's resource, enriched"
+        } else {
+            "metricline's resource"
+        };
+        let attributes: Vec<String> = resource.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let workers = match instances.len() {
+            1 => String::new(),
+            n => format!(" ({n} runtime workers, a service.instance.id each)"),
+        };
+        println!("  {whose}{workers}: {}", attributes.join(", "));
+    }
+}
+
+/// A loopback UDP port free right now, for the StatsD listener.
+fn free_udp_port() -> u16 {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free UDP port");
+    socket.local_addr().expect("its address").port()
+}
+
+/// The sandbox with metricline and the `demo` function, exporting to `sink`; `workers`
+/// makes it Lambda Managed Instances. The StatsD listener and the OTLP receiver get free
+/// loopback ports (not the defaults 8125, 4317 and 4318, which other processes may hold),
+/// passed to the function as STATSD_PORT and OTLP_HTTP_PORT.
 fn start(
     sink: &Sink,
     python: &std::path::Path,
@@ -76,12 +135,25 @@ fn start(
 ) -> Sandbox {
     let mut builder = Sandbox::builder()
         .extension(binary)
-        .function_dir(sandbox::sample_function("lines"))
+        .function_dir(sandbox::sample_function("demo"))
         .function_name("checkout-demo")
         .python(python);
     for (k, v) in exporter_env(sink, Otlp::HttpProtobuf) {
         builder = builder.env(k, v);
     }
+    let (statsd, grpc, http) = (free_udp_port(), free_port(), free_port());
+    println!(
+        "StatsD listener on udp://127.0.0.1:{statsd}, \
+         OTLP receiver on gRPC 127.0.0.1:{grpc} and HTTP 127.0.0.1:{http}"
+    );
+    builder = builder
+        .env("METRICLINE_STATSD", format!("127.0.0.1:{statsd}"))
+        .env(
+            "METRICLINE_OTLP_RECEIVER",
+            format!("127.0.0.1:{grpc},127.0.0.1:{http}"),
+        )
+        .env("STATSD_PORT", statsd.to_string())
+        .env("OTLP_HTTP_PORT", http.to_string());
     builder = match workers {
         Some(n) => builder
             .managed_instances(n)
@@ -100,7 +172,7 @@ fn start(
 fn main() {
     let lmi = std::env::args().skip(2).any(|a| a == "--lmi");
     let Some(python) = sandbox::venv_python() else {
-        eprintln!("no Python venv: run scripts/setup-python.sh first");
+        eprintln!("no Python venv: run scripts/setup.sh first");
         std::process::exit(1);
     };
     // scripts/demo.sh builds the binary and passes its path.
@@ -118,7 +190,10 @@ fn main() {
     for (name, ready) in sandbox.ready_times() {
         println!("extension {name} ready (start → first /next) in {ready:?}");
     }
-    println!("\nThe function prints Powertools EMF, datadog_lambda JSON and MONITORING| lines.");
+    println!(
+        "\nPer invoke the function sends DogStatsD datagrams, OTLP from the OpenTelemetry SDK \
+         (a counter and a span) and prints Powertools EMF, datadog_lambda JSON and MONITORING| lines."
+    );
     let mut seen = 0;
     if lmi {
         managed_rounds(&mut sandbox, &sink, &mut seen);
@@ -140,14 +215,38 @@ fn main() {
         ext.peak_rss_kb
     );
     println!(
-        "{} requests, {} data points received",
+        "{} metrics requests, {} data points received",
         sink.requests().len(),
         seen
     );
+    print_signals(&sink);
     let log = sandbox.extension_log();
     if !log.is_empty() {
         println!("\nextension log:\n{log}");
     }
+}
+
+/// The spans and log records the sink received: the SDK's, forwarded by the receiver.
+fn print_signals(sink: &Sink) {
+    let traces = sink.traces();
+    let spans: usize = traces
+        .iter()
+        .flat_map(|t| &t.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    let logs = sink.logs();
+    let records: usize = logs
+        .iter()
+        .flat_map(|l| &l.resource_logs)
+        .flat_map(|r| &r.scope_logs)
+        .map(|s| s.log_records.len())
+        .sum();
+    println!(
+        "{spans} spans in {} traces requests, {records} log records in {} logs requests",
+        traces.len(),
+        logs.len()
+    );
 }
 
 fn on_demand_invokes(sandbox: &mut Sandbox, sink: &Sink, seen: &mut usize) {
@@ -193,11 +292,11 @@ fn managed_rounds(sandbox: &mut Sandbox, sink: &Sink, seen: &mut usize) {
             payloads.len(),
             statuses.join(", ")
         );
-        show_new_within(sink, seen, &title, Duration::from_secs(5));
+        let first = show_new_within(sink, seen, &title, Duration::from_secs(5));
         if *seen > before {
             println!(
                 "  (first export of the round {:?} after its requests ended, environment still running)",
-                ended.elapsed()
+                first - ended
             );
         }
     }

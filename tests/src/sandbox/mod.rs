@@ -311,9 +311,8 @@ pub fn venv_python() -> Option<PathBuf> {
 /// The venv's Python for a test that needs it. Without it the test fails, naming the
 /// command that creates it: a test that silently does nothing would pass.
 pub fn require_python(test: &str) -> PathBuf {
-    venv_python().unwrap_or_else(|| {
-        panic!("{test}: no Python venv at .venv: run scripts/setup-python.sh first")
-    })
+    venv_python()
+        .unwrap_or_else(|| panic!("{test}: no Python venv at .venv: run scripts/setup.sh first"))
 }
 
 /// Says a test is skipped for want of something on this machine; with `CI=true` (where

@@ -6,6 +6,7 @@ use super::dropped::DropCounts;
 use crate::export::{ExportOutcome, Exporter, Request};
 use crate::otlp_receiver::Relay;
 use crate::pipeline::{Now, Shared};
+use crate::statsd_listener::StatsdListener;
 use metricline_proto::aggregate::{AggregationConfig, Budget};
 use metricline_proto::resource::Resource;
 use metricline_proto::self_metrics::DropReason;
@@ -85,6 +86,8 @@ pub struct Flusher<D> {
     // the flusher by reference on one thread; no borrow is held across an `.await`.
     backoff: RefCell<Backoff>,
     drops: RefCell<DropCounts>,
+    /// Drained before every take: datagrams waiting in its socket are pending data too.
+    statsd: Option<Arc<StatsdListener>>,
     /// What the local OTLP receiver queued, flushed alongside.
     relay: Option<Relay>,
 }
@@ -113,8 +116,15 @@ impl<D: Deliver> Flusher<D> {
                 aggregation.temporality,
                 aggregation.start_time_unix_nano,
             )),
+            statsd: None,
             relay: None,
         }
+    }
+
+    /// Makes every flush drain `statsd` first.
+    pub fn with_statsd(mut self, statsd: Option<Arc<StatsdListener>>) -> Self {
+        self.statsd = statsd;
+        self
     }
 
     /// Flushes what the OTLP receiver queued with every flush of the metrics.
@@ -142,6 +152,10 @@ impl<D: Deliver> Flusher<D> {
 
     /// Flushes before `deadline`; see [`Attempt`] for what backing off allows.
     async fn flush_metrics(&self, take: Take, deadline: Instant, attempt: Attempt) -> Flushed {
+        // Before reading the clock, so a `Take::Until` includes what was just drained.
+        if let Some(statsd) = &self.statsd {
+            statsd.drain_for_flush(&self.shared);
+        }
         let now = Now::read();
         let deadline = deadline.min(now.instant + self.timeout);
         let allowed = attempt == Attempt::Always || self.backoff.borrow().allows(now.instant);

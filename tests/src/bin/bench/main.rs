@@ -17,11 +17,12 @@ use measure::Params;
 use report::Measured;
 
 const USAGE: &str = "bench [--binary PATH | --zip PATH] [--criterion FILE] [--starts N] \
-[--invokes N] [--lines N] [--warmup N] [--log LEVEL] [--strategies 'end;end@rotel;periodic,100;adaptive']
+[--invokes N] [--lines N] [--warmup N] [--log LEVEL] [--strategies 'end;end@rotel;periodic,100;adaptive;end+statsd']
   --binary     an extension binary (default: dist/metricline-x86_64.zip, unpacked)
   --criterion  saved output of `cargo bench -p metricline-proto --bench throughput`
   --strategies METRICLINE_FLUSH values, separated by ';', exported to the sink, or with
-               `@rotel` to rotel-agent (default: end;end@rotel;periodic,100;adaptive)
+               `@rotel` to rotel-agent; `+statsd`: the lines go as StatsD datagrams
+               (default: end;end@rotel;periodic,100;adaptive;end+statsd)
   --log        METRICLINE_LOG (default warn; debug adds the extension's own ready time)
   --lmi N      only Lambda Managed Instances: rounds of N concurrent requests (docs/lmi.md)";
 
@@ -39,7 +40,7 @@ fn parse_args() -> Result<Args, String> {
         binary: None,
         zip: layer::dist_dir().join("metricline-x86_64.zip"),
         criterion: None,
-        strategies: ["end", "end@rotel", "periodic,100", "adaptive"]
+        strategies: ["end", "end@rotel", "periodic,100", "adaptive", "end+statsd"]
             .map(String::from)
             .to_vec(),
         params: Params {

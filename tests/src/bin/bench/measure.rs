@@ -37,6 +37,9 @@ pub struct FlushRun {
     /// Lines the extension reported as accepted (all of them, when nothing is lost); only
     /// the sink can tell.
     pub accepted_lines: Option<f64>,
+    /// StatsD datagrams the kernel dropped (`metricline.statsd.datagrams.dropped`), as
+    /// the sink received the count.
+    pub dropped_datagrams: f64,
     /// The extension's CPU time up to SHUTDOWN (init included).
     pub cpu: Option<Duration>,
 }
@@ -117,7 +120,8 @@ pub fn usage_then_shutdown(
 
 /// `invokes` invokes of `lines` lines each under one flush strategy, then SHUTDOWN.
 /// `strategy` is a `METRICLINE_FLUSH` value, exported to the sink, or followed by `@rotel`
-/// to export to rotel-agent (a collector none of us wrote; it decodes and drops).
+/// to export to rotel-agent (a collector none of us wrote; it decodes and drops), or by
+/// `+statsd` to have the function send its lines as one-line StatsD datagrams instead.
 pub fn flush_run(
     binary: &Path,
     python: &Path,
@@ -125,10 +129,14 @@ pub fn flush_run(
     p: &Params,
 ) -> Result<FlushRun, String> {
     let sink = Sink::start();
-    let (flush, rotel) = match strategy.split_once('@') {
+    let (strategy_flush, statsd) = match strategy.strip_suffix("+statsd") {
+        Some(flush) => (flush, true),
+        None => (strategy, false),
+    };
+    let (flush, rotel) = match strategy_flush.split_once('@') {
         Some((flush, "rotel")) => (flush, Some(Rotel::start(python, false)?)),
         Some((_, other)) => return Err(format!("unknown backend {other} (only rotel)")),
-        None => (strategy, None),
+        None => (strategy_flush, None),
     };
     let endpoint = rotel.as_ref().map(Rotel::http_endpoint);
     let mut env = env(flush, p).to_vec();
@@ -136,7 +144,7 @@ pub fn flush_run(
         env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint));
     }
     let mut sandbox = layer::start_sandbox(binary, "bench", python, &sink, &env)?;
-    let payload = format!(r#"{{"lines":{}}}"#, p.lines);
+    let payload = format!(r#"{{"lines":{},"statsd":{statsd}}}"#, p.lines);
     let mut post_runtime = Vec::with_capacity(p.invokes);
     let mut overhead = Vec::with_capacity(p.invokes);
     for i in 0..p.invokes {
@@ -158,6 +166,7 @@ pub fn flush_run(
         post_runtime,
         overhead,
         peak_rss_kb,
+        dropped_datagrams: sink.total("metricline.statsd.datagrams.dropped", &[]),
         accepted_lines: rotel
             .is_none()
             .then(|| total(&sink.points(), "metricline.lines", accepted)),

@@ -138,11 +138,25 @@ pub fn table(m: &Measured, p: &Params) -> String {
         let per_s = run.cpu.map_or("n/a".into(), |cpu| {
             format!("{:.0} lines per CPU-second", lines / cpu.as_secs_f64())
         });
-        row(&mut t, &format!("extension end to end, `{}` (Telemetry API JSON, parsing, aggregation, OTLP export; init included)", run.strategy),
+        let path = if run.strategy.ends_with("+statsd") {
+            "one-line StatsD datagrams: receiving, parsing, aggregation, OTLP export; init included"
+        } else {
+            "Telemetry API JSON, parsing, aggregation, OTLP export; init included"
+        };
+        row(
+            &mut t,
+            &format!("extension end to end, `{}` ({path})", run.strategy),
             match run.accepted_lines {
+                Some(accepted) if run.dropped_datagrams > 0.0 => format!(
+                    "{per_s}; {accepted} of {sent} lines accepted, {} datagrams dropped by the kernel",
+                    run.dropped_datagrams
+                ),
                 Some(accepted) => format!("{per_s}; {accepted} of {sent} lines accepted"),
                 None => per_s,
-            }, "—", None);
+            },
+            "—",
+            None,
+        );
     }
     for (id, estimate) in &m.criterion {
         let budget = if id.starts_with("parse_aggregate") {
