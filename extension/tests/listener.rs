@@ -2,31 +2,18 @@
 //! skipped and counted, oversized bodies get 413, garbage 400, and connections are served
 //! concurrently.
 
-use metricline::pipeline::{Pipeline, PipelineConfig, Shared};
+mod pipeline_support;
+
+use metricline::pipeline::Shared;
 use metricline::telemetry_listener::{bind_to, serve, MAX_BODY};
-use metricline_proto::aggregate::{AggregationConfig, HistogramAggregation, Temporality, Value};
-use metricline_proto::lines::Formats;
-use metricline_proto::platform::{Arch, PlatformConfig};
+use metricline_proto::aggregate::Value;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 async fn start() -> (SocketAddr, Arc<Shared>) {
-    let shared = Arc::new(Shared::new(Pipeline::new(PipelineConfig {
-        formats: Formats::default(),
-        platform_metrics: true,
-        platform: PlatformConfig {
-            arch: Arch::X86_64,
-            memory_size_mb: Some(128),
-        },
-        aggregation: AggregationConfig {
-            temporality: Temporality::Delta,
-            histograms: HistogramAggregation::Exponential,
-            start_time_unix_nano: 0,
-        },
-        limits: Default::default(),
-    })));
+    let shared = pipeline_support::shared_pipeline(true);
     let listener = bind_to(IpAddr::V4(Ipv4Addr::LOCALHOST)).await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(listener, shared.clone()));

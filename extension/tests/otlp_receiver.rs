@@ -2,6 +2,7 @@
 //! request's encoding, 400 with the reason, 413, 415, 404, gzip and JSON.
 
 mod otlp_support;
+mod pipeline_support;
 
 use metricline::flush::flusher::Attempt;
 

@@ -3,6 +3,7 @@
 //! past the size limit, UNIMPLEMENTED), gzip-compressed messages, and the pass-through.
 
 mod otlp_support;
+mod pipeline_support;
 
 use metricline::flush::flusher::Attempt;
 

@@ -3,6 +3,7 @@
 //! counted, not retried; a taken port or an exporter aimed at the receiver leaves it off.
 
 mod otlp_support;
+mod pipeline_support;
 
 use metricline::flush::flusher::Attempt;
 

@@ -2,33 +2,18 @@
 //! line outcomes counted, a flush drains what the listener has not read yet, a taken port
 //! leaves metricline without the listener, and datagrams the kernel drops are counted.
 
-use metricline::pipeline::{Now, Pipeline, PipelineConfig, Shared};
+mod pipeline_support;
+
+use metricline::pipeline::{Now, Shared};
 use metricline::statsd_listener::{start, StatsdListener};
-use metricline_proto::aggregate::{
-    AggregationConfig, Export, HistogramAggregation, Temporality, Value,
-};
-use metricline_proto::lines::Formats;
-use metricline_proto::platform::{Arch, PlatformConfig};
+use metricline_proto::aggregate::{Export, Value};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
 fn shared() -> Arc<Shared> {
-    Arc::new(Shared::new(Pipeline::new(PipelineConfig {
-        formats: Formats::default(),
-        platform_metrics: false,
-        platform: PlatformConfig {
-            arch: Arch::X86_64,
-            memory_size_mb: Some(128),
-        },
-        aggregation: AggregationConfig {
-            temporality: Temporality::Delta,
-            histograms: HistogramAggregation::Exponential,
-            start_time_unix_nano: 0,
-        },
-        limits: Default::default(),
-    })))
+    pipeline_support::shared_pipeline(false)
 }
 
 fn loopback() -> SocketAddr {

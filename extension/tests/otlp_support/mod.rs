@@ -12,10 +12,8 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use metricline::otlp_receiver::{self, Addresses, ReceiverSettings, Relay};
-use metricline::pipeline::{Pipeline, PipelineConfig, Shared};
-use metricline_proto::aggregate::{AggregationConfig, HistogramAggregation, Temporality, Value};
-use metricline_proto::lines::Formats;
-use metricline_proto::platform::{Arch, PlatformConfig};
+use metricline::pipeline::Shared;
+use metricline_proto::aggregate::Value;
 use metricline_proto::resource::{AttributeValue, Resource};
 use metricline_tests::sink::Sink;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -32,20 +30,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 pub fn shared() -> Arc<Shared> {
-    Arc::new(Shared::new(Pipeline::new(PipelineConfig {
-        formats: Formats::default(),
-        platform_metrics: true,
-        platform: PlatformConfig {
-            arch: Arch::X86_64,
-            memory_size_mb: Some(128),
-        },
-        aggregation: AggregationConfig {
-            temporality: Temporality::Delta,
-            histograms: HistogramAggregation::Exponential,
-            start_time_unix_nano: 0,
-        },
-        limits: Default::default(),
-    })))
+    crate::pipeline_support::shared_pipeline(true)
 }
 
 pub fn lambda_resource() -> Resource {
