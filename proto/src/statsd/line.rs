@@ -13,6 +13,10 @@ use crate::model::{KeyRef, Kind, PointRef, PointSink};
 /// estimate what the client saw. Below this rate the repeats would cost more than the
 /// function saved by sampling: such a line is rejected.
 pub(super) const MIN_HISTOGRAM_RATE: f64 = 1.0 / 10_000.0;
+/// The most aggregator updates one line may cost: one sample at the lowest rate. Without
+/// it a multi-value line (`t:1:2:…|ms|@0.0001`) would cost values × 10,000 updates, CPU
+/// the function pays for; such a line is rejected (`bad_sample_rate`) instead.
+pub(super) const MAX_COPIES_PER_LINE: usize = 10_000;
 
 pub(super) fn parse(line: &str, received_unix_nano: u64, out: &mut dyn PointSink) -> LineOutcome {
     if line.starts_with("_e{") {
@@ -58,6 +62,9 @@ fn metric(line: &str, received_unix_nano: u64, out: &mut dyn PointSink) -> Resul
                 return Err(Reason::BadSampleRate);
             }
             repeat = (1.0 / fields.rate).round() as usize;
+            if samples.len().saturating_mul(repeat) > MAX_COPIES_PER_LINE {
+                return Err(Reason::BadSampleRate);
+            }
         }
         // A gauge is a reading, not an event: a sampled reading is still the reading.
         _ => {}

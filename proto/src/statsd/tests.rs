@@ -1,4 +1,4 @@
-use super::line::MIN_HISTOGRAM_RATE;
+use super::line::{MAX_COPIES_PER_LINE, MIN_HISTOGRAM_RATE};
 use super::*;
 use crate::model::{Kind, Point};
 use proptest::prelude::*;
@@ -139,6 +139,10 @@ fn histogram_sample_rate_repeats_each_sample() {
     let lowest = format!("d:1|d|@{MIN_HISTOGRAM_RATE}");
     assert_eq!(accepted(&lowest).len(), 10_000);
     assert_eq!(rejected("d:1|d|@0.00009"), Reason::BadSampleRate);
+    // Several values share the bound: a line never costs more than one sample at the
+    // lowest rate.
+    assert_eq!(accepted("d:1:2|d|@0.0002").len(), MAX_COPIES_PER_LINE);
+    assert_eq!(rejected("d:1:2:3|d|@0.0002"), Reason::BadSampleRate);
 }
 
 #[test]
