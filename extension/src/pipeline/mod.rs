@@ -256,7 +256,11 @@ fn bump(counts: &mut LineCounts, key: (Format, Option<Reason>)) {
 
 /// The first 200 characters of a record, for the rejected-line log.
 fn excerpt(record: RecordRef<'_>) -> &str {
-    let text = record.text();
+    first_200_chars(record.text())
+}
+
+/// What a rejection's warning shows of the line.
+fn first_200_chars(text: &str) -> &str {
     match text.char_indices().nth(200) {
         Some((end, _)) => &text[..end],
         None => text,

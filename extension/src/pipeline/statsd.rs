@@ -2,7 +2,7 @@
 //! summed in a tally that becomes `metricline.lines` points when a flush drains the socket.
 
 use super::{Now, Pipeline};
-use metricline_proto::lines::Format;
+use metricline_proto::lines::{Format, Reason};
 use metricline_proto::self_metrics;
 use metricline_proto::statsd::{self, LineOutcome};
 
@@ -15,24 +15,28 @@ impl Pipeline {
             reject_log,
             ..
         } = self;
-        statsd::parse_datagram(datagram, now.unix_nano, aggregator, |line, outcome| {
+        for line in statsd::lines(datagram) {
+            let refused = aggregator.refused_values();
+            let outcome = match statsd::parse_line(line, now.unix_nano, aggregator) {
+                // As for log lines: a value for a metric the aggregator had no room for
+                // rejects the line, so the refused values are counted, not lost.
+                LineOutcome::Accepted if aggregator.refused_values() != refused => {
+                    LineOutcome::Rejected(Reason::TooManyMetrics)
+                }
+                outcome => outcome,
+            };
             statsd_tally.count(outcome);
             if let LineOutcome::Rejected(reason) = outcome {
                 if reject_log.allows(reason, now.instant) {
-                    let line = String::from_utf8_lossy(line);
-                    let end = line
-                        .char_indices()
-                        .nth(200)
-                        .map_or(line.len(), |(at, _)| at);
                     crate::warn!(
                         "rejected {} line ({}): {}",
                         Format::Statsd.as_str(),
                         reason.as_str(),
-                        &line[..end]
+                        super::first_200_chars(&String::from_utf8_lossy(line))
                     );
                 }
             }
-        });
+        }
     }
 
     /// StatsD lines counted but not yet recorded as self metrics.

@@ -1,7 +1,7 @@
 //! Unit tests of the pipeline: events reach the aggregator, request ids are tracked.
 
 use super::*;
-use metricline_proto::aggregate::{HistogramAggregation, Temporality};
+use metricline_proto::aggregate::{Export, HistogramAggregation, Temporality};
 use metricline_proto::platform::Arch;
 use metricline_proto::telemetry::Record;
 
@@ -101,20 +101,7 @@ fn lines_for_metrics_past_the_limit_are_rejected_as_too_many_metrics() {
 ]"#;
     p.ingest(batch.as_bytes(), Now::read()).unwrap();
     let export = p.aggregator().take_all(Now::read().unix_nano);
-    let lines = |outcome: &str, reason: Option<&str>| -> f64 {
-        export
-            .streams
-            .iter()
-            .filter(|(k, _)| k.name == self_metrics::LINES)
-            .filter(|(k, _)| {
-                let has = |key: &str, v: &str| k.attributes.iter().any(|(a, b)| a == key && b == v);
-                has(self_metrics::ATTR_OUTCOME, outcome)
-                    && reason.is_none_or(|r| has(self_metrics::ATTR_REASON, r))
-            })
-            .flat_map(|(_, points)| points)
-            .map(|point| point.value.sum())
-            .sum()
-    };
+    let lines = |outcome: &str, reason: Option<&str>| line_count(&export, outcome, reason);
     assert_eq!(lines("accepted", None), 2.0);
     assert_eq!(lines("rejected", Some("too_many_metrics")), 1.0);
     let names: Vec<&str> = export
@@ -123,4 +110,44 @@ fn lines_for_metrics_past_the_limit_are_rejected_as_too_many_metrics() {
         .map(|(k, _)| k.name.as_str())
         .collect();
     assert!(!names.contains(&"user.1.clicks"), "{names:?}");
+}
+
+#[test]
+fn statsd_lines_for_metrics_past_the_limit_are_rejected_as_too_many_metrics() {
+    let limits = Limits {
+        cardinality: 2000,
+        metrics: 1,
+    };
+    let mut p = pipeline_with(false, limits);
+    p.ingest_statsd(
+        b"orders.placed:3|c\nuser.1.clicks:4|c\norders.placed:5|c",
+        Now::read(),
+    );
+    p.record_statsd_counts(0, Now::read());
+    let export = p.aggregator().take_all(Now::read().unix_nano);
+    assert_eq!(line_count(&export, "accepted", None), 2.0);
+    assert_eq!(
+        line_count(&export, "rejected", Some("too_many_metrics")),
+        1.0
+    );
+    assert!(!export
+        .streams
+        .iter()
+        .any(|(k, _)| k.name == "user.1.clicks"));
+}
+
+/// The `metricline.lines` total of an export for one outcome (and reason).
+fn line_count(export: &Export, outcome: &str, reason: Option<&str>) -> f64 {
+    export
+        .streams
+        .iter()
+        .filter(|(k, _)| k.name == self_metrics::LINES)
+        .filter(|(k, _)| {
+            let has = |key: &str, v: &str| k.attributes.iter().any(|(a, b)| a == key && b == v);
+            has(self_metrics::ATTR_OUTCOME, outcome)
+                && reason.is_none_or(|r| has(self_metrics::ATTR_REASON, r))
+        })
+        .flat_map(|(_, points)| points)
+        .map(|point| point.value.sum())
+        .sum()
 }

@@ -34,22 +34,31 @@ pub enum LineOutcome {
 
 /// Parses every line of `datagram` into `out`, calling `on_line` once per non-empty line
 /// with the line and its outcome. `received_unix_nano` stamps the values of lines without
-/// a `|T` timestamp. A trailing `\r` and empty lines (a trailing `\n`) are layout.
+/// a `|T` timestamp.
 pub fn parse_datagram(
     datagram: &[u8],
     received_unix_nano: u64,
     out: &mut dyn PointSink,
     mut on_line: impl FnMut(&[u8], LineOutcome),
 ) {
-    for line in datagram.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            continue;
-        }
-        let outcome = match std::str::from_utf8(line) {
-            Ok(text) => line::parse(text, received_unix_nano, out),
-            Err(_) => LineOutcome::Rejected(Reason::StatsdSyntax),
-        };
-        on_line(line, outcome);
+    for line in lines(datagram) {
+        on_line(line, parse_line(line, received_unix_nano, out));
+    }
+}
+
+/// The non-empty lines of a datagram: a trailing `\r` and empty lines (a trailing `\n`)
+/// are layout.
+pub fn lines(datagram: &[u8]) -> impl Iterator<Item = &[u8]> {
+    datagram
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.is_empty())
+}
+
+/// Parses one line of a datagram into `out` (see [`lines`]).
+pub fn parse_line(line: &[u8], received_unix_nano: u64, out: &mut dyn PointSink) -> LineOutcome {
+    match std::str::from_utf8(line) {
+        Ok(text) => line::parse(text, received_unix_nano, out),
+        Err(_) => LineOutcome::Rejected(Reason::StatsdSyntax),
     }
 }
