@@ -134,13 +134,17 @@ impl<D: Deliver> Flusher<D> {
     }
 
     /// Flushes the metrics and, concurrently, what the OTLP receiver queued. At shutdown
-    /// the receiver's goes first, so that its drop counts leave with the last metrics.
+    /// the receiver's goes first, so that its drop counts leave with the last metrics, and
+    /// gets at most half the time left, so a slow backend cannot starve the last metrics
+    /// (the final platform reports among them).
     pub async fn flush(&self, take: Take, deadline: Instant, attempt: Attempt) -> Flushed {
         let Some(relay) = &self.relay else {
             return self.flush_metrics(take, deadline, attempt).await;
         };
         if attempt == Attempt::Always {
-            relay.flush(deadline, attempt).await;
+            let now = Instant::now();
+            let half = now + deadline.saturating_duration_since(now) / 2;
+            relay.flush(half, attempt).await;
             return self.flush_metrics(take, deadline, attempt).await;
         }
         let (flushed, ()) = tokio::join!(
