@@ -17,6 +17,12 @@ use super::escape::decode_string;
 use super::{parse_event, parse_rfc3339, BatchError, EventRef, RecordRef, Skip};
 use crate::lines::readers::plain::{plain_length, Plain};
 
+/// What the reader's buffers keep between batches: a whole batch at Lambda's buffering
+/// limits (1000 records, 256 KiB). A larger batch's buffers are given back at the next
+/// read, so one outsized batch does not hold its memory for the rest of the environment.
+const KEEP_DECODED_BYTES: usize = 256 * 1024;
+const KEEP_ELEMENTS: usize = 1024;
+
 /// Reads batches; keep one to reuse its buffers.
 #[derive(Debug, Default)]
 pub struct BatchReader {
@@ -52,7 +58,9 @@ impl BatchReader {
     /// Reads a POST body; the events borrow from it and from the reader.
     pub fn read<'s>(&'s mut self, body: &'s [u8]) -> Result<Events<'s>, BatchError> {
         self.decoded.clear();
+        self.decoded.shrink_to(KEEP_DECODED_BYTES);
         self.elements.clear();
+        self.elements.shrink_to(KEEP_ELEMENTS);
         // serde_json refuses a body that is not UTF-8 too (its strings must be).
         let text = std::str::from_utf8(body).map_err(|_| BatchError::NotAnArray)?;
         if self.read_in_place(text).is_none() {
@@ -217,3 +225,26 @@ impl<'s> Iterator for Events<'s> {
 }
 
 impl ExactSizeIterator for Events<'_> {}
+
+#[cfg(test)]
+mod buffer_tests {
+    use super::*;
+
+    fn batch(records: usize) -> String {
+        let record =
+            r#"{"time":"2026-11-26T10:00:00.001Z","type":"function","record":"say \"hi\""}"#;
+        format!("[{}]", vec![record; records].join(","))
+    }
+
+    #[test]
+    fn an_outsized_batch_gives_its_buffers_back_at_the_next_read() {
+        let mut reader = BatchReader::default();
+        let big = batch(20_000);
+        assert_eq!(reader.read(big.as_bytes()).unwrap().count(), 20_000);
+        assert!(reader.elements.capacity() > KEEP_ELEMENTS);
+        let small = batch(3);
+        assert_eq!(reader.read(small.as_bytes()).unwrap().count(), 3);
+        assert!(reader.elements.capacity() <= KEEP_ELEMENTS);
+        assert!(reader.decoded.capacity() <= KEEP_DECODED_BYTES);
+    }
+}
