@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::sandbox::{self, LogFormat, Sandbox};
+use crate::sandbox::{self, LogFormat, RuntimeClient, Sandbox};
 use crate::sink::Sink;
 
 /// The exporter protocol under test.
@@ -38,6 +38,8 @@ pub struct Setup {
     pub managed_workers: Option<usize>,
     /// A Telemetry schema version the sandbox refuses with 400.
     pub refused_schema: Option<&'static str>,
+    /// What runs the function (`Builder::runtime_client`).
+    pub runtime_client: RuntimeClient,
 }
 
 impl Default for Setup {
@@ -56,6 +58,7 @@ impl Default for Setup {
             lambda_limits_mb: None,
             managed_workers: None,
             refused_schema: None,
+            runtime_client: RuntimeClient::Bootstrap,
         }
     }
 }
@@ -91,6 +94,10 @@ impl Setup {
         self.refused_schema = Some(version);
         self
     }
+    pub fn runtime_client(mut self, client: RuntimeClient) -> Self {
+        self.runtime_client = client;
+        self
+    }
 }
 
 /// The function and exporter environment for a sink and a setup.
@@ -117,6 +124,7 @@ impl Harness {
         let mut builder = Sandbox::builder()
             .extension(sandbox::extension_binary())
             .function_dir(sandbox::sample_function(setup.function))
+            .runtime_client(setup.runtime_client)
             .python(&python)
             .log_format(setup.log_format)
             .timeout(setup.timeout)

@@ -114,6 +114,9 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
         ));
     }
     if let Some(workers) = managed {
+        if b.runtime_client != super::RuntimeClient::Bootstrap {
+            return Err("Lambda Managed Instances run the sandbox's own runtime loop only".into());
+        }
         let refused: Vec<String> = shared
             .lock()
             .extensions
@@ -136,14 +139,18 @@ pub(super) fn start(settings: Builder) -> Result<Sandbox, String> {
         Some(_) => MANAGED_INIT_LIMIT.max(b.timeout),
         None => INIT_LIMIT,
     };
-    let runtime_ready = shared.wait(limit, |s| {
+    let mut runtime_ready = shared.wait(limit, |s| {
         if managed.is_some() {
             let failed = s.workers.any_exited() || s.runtime.init_error.is_some();
             return s.workers.all_ready() || failed;
         }
-        let ran = s.runtime.waiting && s.markers.iter().all(|m| *m >= 1);
-        ran || s.runtime.exit.is_some() || s.runtime.init_error.is_some()
+        s.runtime.waiting || s.runtime.exit.is_some() || s.runtime.init_error.is_some()
     });
+    if managed.is_none() && shared.lock().runtime.waiting {
+        // Every line of init precedes initRuntimeDone.
+        let left = limit.saturating_sub(init_start.elapsed());
+        runtime_ready = sandbox.runtime_flushed([0, 0], left);
+    }
     let ready = {
         let s = shared.lock();
         match managed {

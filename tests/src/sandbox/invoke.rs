@@ -146,12 +146,7 @@ impl Sandbox {
         };
         if answer.is_some() && !exited {
             // Every line the function wrote before answering precedes runtimeDone.
-            self.shared.wait(Duration::from_secs(2), |s| {
-                s.markers
-                    .iter()
-                    .zip(markers_before)
-                    .all(|(now, before)| *now > before)
-            });
+            self.runtime_flushed(markers_before, Duration::from_secs(2));
         }
         let now = Instant::now();
         let (status, error_type, response, answered_at) = match &answer {
@@ -274,14 +269,12 @@ impl Sandbox {
     fn respawn_runtime(&self) {
         let markers = self.shared.lock().markers;
         if self.spawn_runtime().is_ok() {
-            self.shared.wait(Duration::from_secs(10), |s| {
-                let flushed = s
-                    .markers
-                    .iter()
-                    .zip(markers)
-                    .all(|(now, before)| *now > before);
-                (s.runtime.waiting && flushed) || s.runtime.exit.is_some()
+            let ready = self.shared.wait(Duration::from_secs(10), |s| {
+                s.runtime.waiting || s.runtime.exit.is_some()
             });
+            if ready {
+                self.runtime_flushed(markers, Duration::from_secs(10));
+            }
         }
     }
 }

@@ -110,10 +110,16 @@ impl Sandbox {
             runtime_api: &self.runtime_api,
             vars: &vars,
         };
-        let bootstrap = super::crate_dir().join("functions/bootstrap.py");
-        let pid =
-            process::spawn_runtime(&self.shared, &python, &bootstrap, &dir, &env, b.log_format)
-                .map_err(|e| format!("starting the runtime: {e}"))?;
+        let client = b.runtime_client;
+        let (program, args) = client.command(&python, &dir, &b.handler);
+        let launch = process::Launch {
+            program: &program,
+            args: &args,
+            task_root: &dir,
+        };
+        let marks = !client.prints_marker();
+        let pid = process::spawn_runtime(&self.shared, &launch, &env, b.log_format, marks)
+            .map_err(|e| format!("starting the runtime ({client:?}): {e}"))?;
         self.limit(pid)?;
         Ok(pid)
     }

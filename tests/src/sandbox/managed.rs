@@ -8,7 +8,7 @@ use super::events::{self, RuntimeFacts};
 use super::invoke::{error_body, new_request_id, outcome, InvokeResult, InvokeStatus};
 use super::process::{self, Environment};
 use super::state::RuntimeInvoke;
-use super::{workers, Builder, LogFormat, Sandbox};
+use super::{workers, Builder, LogFormat, RuntimeClient, Sandbox};
 
 /// A request dispatched and not yet reported.
 struct Running {
@@ -52,13 +52,18 @@ impl Sandbox {
             runtime_api: &self.runtime_api,
             vars: &vars,
         };
-        let bootstrap = super::crate_dir().join("functions/bootstrap.py");
+        let (program, args) = RuntimeClient::Bootstrap.command(&python, &dir, "");
+        let launch = process::Launch {
+            program: &program,
+            args: &args,
+            task_root: &dir,
+        };
         self.shared.update(|s| {
             s.workers.pids = vec![0; n];
             s.workers.exits = vec![None; n];
         });
         for index in 0..n {
-            let pid = process::spawn_worker(&self.shared, index, &python, &bootstrap, &dir, &env)
+            let pid = process::spawn_worker(&self.shared, index, &launch, &env)
                 .map_err(|e| format!("starting runtime worker {index}: {e}"))?;
             self.shared.update(|s| s.workers.pids[index] = pid);
         }

@@ -13,6 +13,7 @@
 //! one long-lived thread, not from a pooled one such as tokio's `spawn_blocking`.
 
 pub mod cgroup;
+mod client;
 mod delivery;
 mod events;
 mod extensions_api;
@@ -31,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use client::RuntimeClient;
 pub use events::iso8601;
 pub use lifecycle::{ExtensionExit, InvokeResult, InvokeStatus, ShutdownResult};
 pub use process::function_record;
@@ -56,6 +58,7 @@ pub struct Builder {
     telemetry_api: bool,
     function_name: String,
     python: Option<PathBuf>,
+    runtime_client: RuntimeClient,
     lambda_limits: bool,
     /// Lambda Managed Instances with this many runtime workers.
     managed_workers: Option<usize>,
@@ -91,6 +94,7 @@ impl Sandbox {
             telemetry_api: true,
             function_name: "metricline-sandbox".into(),
             python: None,
+            runtime_client: RuntimeClient::Bootstrap,
             lambda_limits: false,
             managed_workers: None,
             refused_schemas: Vec::new(),
@@ -257,6 +261,15 @@ impl Builder {
     /// The Python interpreter of the runtime (default: the workspace's `.venv`).
     pub fn python(mut self, python: impl AsRef<Path>) -> Self {
         self.python = Some(python.as_ref().to_path_buf());
+        self
+    }
+    /// The runtime interface client that runs the function (default: the sandbox's own
+    /// Python loop); also sets the handler to that runtime's default (`index.handler` for
+    /// Node), which a later [`Builder::handler`] overrides. Not with
+    /// [`Builder::managed_instances`], whose workers are the sandbox's own loop.
+    pub fn runtime_client(mut self, client: RuntimeClient) -> Self {
+        self.runtime_client = client;
+        self.handler = client.default_handler().into();
         self
     }
     /// Runs the runtime and the extensions under Lambda's limits for `memory_mb`: one

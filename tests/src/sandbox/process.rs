@@ -1,6 +1,7 @@
 //! The sandbox's processes: spawning extensions and the runtime with Lambda's environment,
 //! turning their output into telemetry records, reaping them, and signals.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -9,6 +10,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use super::client::MarkerPipes;
 use super::events::{envelope, iso8601};
 use super::state::{Exit, Shared};
 use super::LogFormat;
@@ -148,38 +150,57 @@ pub fn function_record(line: &str, format: LogFormat, request_id: &str) -> Value
 /// The function's output streams (stdout, stderr), each read on its own thread.
 type Streams = [Box<dyn Read + Send>; 2];
 
-/// Starts the Python bootstrap in `task_root`; returns its pid and output streams.
-fn spawn_bootstrap(
-    python: &Path,
-    bootstrap: &Path,
-    task_root: &Path,
-    env: &Environment,
-) -> std::io::Result<(u32, Streams)> {
-    let mut cmd = base_command(python, env);
-    cmd.arg("-u").arg(bootstrap).current_dir(task_root);
-    let mut child = cmd.spawn()?;
-    let streams: Streams = [
-        Box::new(child.stdout.take().expect("piped")),
-        Box::new(child.stderr.take().expect("piped")),
-    ];
-    Ok((child.id(), streams))
+/// How to start a runtime process: a program and its arguments, in the function folder.
+pub struct Launch<'a> {
+    pub program: &'a Path,
+    pub args: &'a [OsString],
+    pub task_root: &'a Path,
 }
 
-/// Starts the function's runtime (the Python bootstrap) for a new generation.
+/// Starts a runtime process; returns its pid and output streams, and with `keep_writers`
+/// also the sandbox's own write ends of those pipes (see `client.rs`).
+fn spawn_function(
+    launch: &Launch,
+    env: &Environment,
+    keep_writers: bool,
+) -> std::io::Result<(u32, Streams, Option<MarkerPipes>)> {
+    let (out, out_writer) = std::io::pipe()?;
+    let (err, err_writer) = std::io::pipe()?;
+    let kept = match keep_writers {
+        true => Some(MarkerPipes([
+            out_writer.try_clone()?,
+            err_writer.try_clone()?,
+        ])),
+        false => None,
+    };
+    let mut cmd = base_command(launch.program, env);
+    cmd.args(launch.args)
+        .current_dir(launch.task_root)
+        .stdout(out_writer)
+        .stderr(err_writer);
+    let child = cmd.spawn()?;
+    // The child's copies of the write ends are its own now; the command's go with it.
+    drop(cmd);
+    let streams: Streams = [Box::new(out), Box::new(err)];
+    Ok((child.id(), streams, kept))
+}
+
+/// Starts the function's runtime for a new generation; with `sandbox_marks` the sandbox
+/// writes the flushed markers into its output itself (see `client.rs`).
 pub fn spawn_runtime(
     shared: &Arc<Shared>,
-    python: &Path,
-    bootstrap: &Path,
-    task_root: &Path,
+    launch: &Launch,
     env: &Environment,
     format: LogFormat,
+    sandbox_marks: bool,
 ) -> std::io::Result<u32> {
-    let (pid, streams) = spawn_bootstrap(python, bootstrap, task_root, env)?;
+    let (pid, streams, pipes) = spawn_function(launch, env, sandbox_marks)?;
     let generation = shared.update(|s| {
         s.runtime.generation += 1;
         s.runtime.pid = Some(pid);
         s.runtime.exit = None;
         s.runtime.waiting = false;
+        s.runtime.marker_pipes = pipes.map(Arc::new);
         s.runtime.generation
     });
     for (i, stream) in streams.into_iter().enumerate() {
@@ -206,6 +227,7 @@ pub fn spawn_runtime(
                 s.runtime.exit = Some(exit);
                 s.runtime.waiting = false;
                 s.runtime.waiter = None;
+                s.runtime.marker_pipes = None;
             }
         });
     });
@@ -217,12 +239,10 @@ pub fn spawn_runtime(
 pub fn spawn_worker(
     shared: &Arc<Shared>,
     index: usize,
-    python: &Path,
-    bootstrap: &Path,
-    task_root: &Path,
+    launch: &Launch,
     env: &Environment,
 ) -> std::io::Result<u32> {
-    let (pid, streams) = spawn_bootstrap(python, bootstrap, task_root, env)?;
+    let (pid, streams, _) = spawn_function(launch, env, false)?;
     for (i, stream) in streams.into_iter().enumerate() {
         let shared = shared.clone();
         std::thread::spawn(move || {

@@ -2,12 +2,13 @@
 //! the event stream, behind one mutex with a condition variable the controller waits on.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::client::MarkerPipes;
 use super::workers::Workers;
 
 /// How a process ended.
@@ -124,6 +125,9 @@ pub struct Runtime {
     pub init_error: Option<String>,
     pub answer: Option<(String, Answer, Instant)>,
     pub next_at: Option<Instant>,
+    /// The sandbox's write ends of the live runtime's output pipes, where the sandbox
+    /// writes the flushed marker (see `client.rs`).
+    pub marker_pipes: Option<Arc<MarkerPipes>>,
 }
 
 pub struct Subscriber {
