@@ -7,6 +7,7 @@
 use metricline_tests::expect::check_lines;
 use metricline_tests::harness::{Harness, Setup};
 use metricline_tests::otel_function::*;
+use metricline_tests::sdk_checks::signals_arrive_once_enriched_before_next;
 
 #[test]
 fn sdk_signals_over_http_arrive_once_enriched_before_the_invokes_next() {
@@ -24,80 +25,7 @@ fn sdk_signals_arrive_once_enriched_before_the_invokes_next(grpc: bool) {
     } else {
         "otlp_receiver_sdk_http"
     };
-    let mut h = Harness::start(test, otel_setup(grpc));
-    let mut request_ids = Vec::new();
-    for n in 1..=3u64 {
-        let invoke = h.sandbox.invoke(r#"{"spans":3,"orders":2}"#);
-        h.check(
-            invoke.response.is_some(),
-            &format!("invoke {n}: {invoke:?}\n{:?}", h.sandbox.function_log()),
-        );
-        // `invoke` returns once the sandbox froze again: what arrived is what went out
-        // before the extension's `/next`.
-        let id = invoke.request_id.clone();
-        h.check(
-            spans_of(&h.sink, &id) == 3,
-            &format!("invoke {n}: 3 spans, got {}", spans_of(&h.sink, &id)),
-        );
-        h.check(
-            logs_of(&h.sink, &id) == 1,
-            &format!("invoke {n}: 1 log record, got {}", logs_of(&h.sink, &id)),
-        );
-        let placed = h.sink.points_named("orders.placed");
-        h.check(
-            placed.len() as u64 == n,
-            &format!("invoke {n}: one orders.placed point per force-flush: {placed:?}"),
-        );
-        // The SDK's counter is cumulative: the last point holds every invoke's orders.
-        h.check(
-            placed.last().map(|p| p.value) == Some(2.0 * n as f64),
-            &format!("invoke {n}: {placed:?}"),
-        );
-        nothing_in_flight_across_next(&h);
-        request_ids.push(id);
-    }
-    h.sandbox.shutdown();
-    for id in &request_ids {
-        h.check(
-            spans_of(&h.sink, id) == 3 && logs_of(&h.sink, id) == 1,
-            &format!("{id}: sent once"),
-        );
-    }
-    let resources = resources(&h.sink);
-    h.check(
-        resources.len() >= 9,
-        &format!("three signals, three invokes: {resources:?}"),
-    );
-    for resource in &resources {
-        let has = |k: &str, v: &str| resource.get(k).map(String::as_str) == Some(v);
-        // The SDK's own, kept (metricline's service.name would be "checkout").
-        h.check(has("service.name", "otel-orders"), &format!("{resource:?}"));
-        h.check(
-            has("deployment.environment", "test"),
-            &format!("{resource:?}"),
-        );
-        h.check(
-            has("telemetry.sdk.language", "python"),
-            &format!("{resource:?}"),
-        );
-        // Lambda's, added.
-        h.check(
-            has("cloud.provider", "aws") && has("cloud.platform", "aws_lambda"),
-            &format!("{resource:?}"),
-        );
-        for key in [
-            "faas.name",
-            "faas.max_memory",
-            "service.instance.id",
-            "host.arch",
-            "cloud.region",
-        ] {
-            h.check(
-                resource.contains_key(key),
-                &format!("{key} missing: {resource:?}"),
-            );
-        }
-    }
+    signals_arrive_once_enriched_before_next(test, otel_setup(grpc), "python");
 }
 
 #[test]

@@ -8,4 +8,5 @@ pub mod layer;
 pub mod otel_function;
 pub mod rotel;
 pub mod sandbox;
+pub mod sdk_checks;
 pub mod sink;

@@ -7,6 +7,7 @@ use std::time::Instant;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 use crate::harness::{Harness, Setup};
+use crate::sandbox::{sample_function, skip, RuntimeClient};
 use crate::sink::{attributes_map, Sink};
 
 /// A loopback port free right now: the SDKs' default 4318 would be shared by tests
@@ -19,6 +20,37 @@ pub fn free_port() -> u16 {
 /// The `otel` function, its SDK and metricline's receiver on a port of their own, over
 /// OTLP/HTTP or (`grpc`) OTLP/gRPC.
 pub fn otel_setup(grpc: bool) -> Setup {
+    receiver_setup("otel", grpc)
+}
+
+/// The `otel` function under AWS's Python runtime interface client (pip `awslambdaric`).
+pub fn awslambdaric_setup(grpc: bool) -> Setup {
+    otel_setup(grpc).runtime_client(RuntimeClient::Awslambdaric)
+}
+
+/// The `otel-node` function (the OpenTelemetry JS SDK, OTLP/HTTP protobuf) under AWS's
+/// Node runtime interface client (npm `aws-lambda-ric`).
+pub fn node_setup() -> Setup {
+    receiver_setup("otel-node", false).runtime_client(RuntimeClient::AwsLambdaRic)
+}
+
+/// Whether `scripts/setup-node.sh` installed the `otel-node` function's packages (its
+/// native runtime client built). Outside CI their absence skips the test, saying so, as
+/// for the other npm-dependent tests; under CI it fails it.
+pub fn node_function_installed(test: &str) -> bool {
+    let ric =
+        sample_function("otel-node").join("node_modules/aws-lambda-ric/dist/rapid-client.node");
+    if ric.exists() {
+        return true;
+    }
+    skip(&format!(
+        "{test}: the otel-node function's packages are not installed; run scripts/setup.sh"
+    ));
+    false
+}
+
+/// A sample function exporting to metricline's receiver on a port of its own.
+fn receiver_setup(function: &'static str, grpc: bool) -> Setup {
     let port = free_port();
     let (receiver, protocol) = if grpc {
         (format!("127.0.0.1:{port},off"), "grpc")
@@ -26,7 +58,7 @@ pub fn otel_setup(grpc: bool) -> Setup {
         (format!("off,127.0.0.1:{port}"), "http/protobuf")
     };
     Setup {
-        function: "otel",
+        function,
         ..Setup::default()
     }
     .env("METRICLINE_OTLP_RECEIVER", &receiver)

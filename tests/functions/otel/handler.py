@@ -5,12 +5,14 @@ as the OpenTelemetry Lambda instrumentation does.
 Per invoke: one span "handle" with `event.spans - 1` children, all carrying the request id;
 `orders.placed` += `event.orders` (a cumulative counter, the SDK's default), on
 `event.points - 1` more attribute sets too (one data point each); one log record
-"order paid <request id>". `event.malformed` also posts a body that is not OTLP to the
+"order paid <request id>"; with `event.line` one metric line on stdout (orders.logged 1),
+and with `event.fail` it raises once everything is flushed. `event.malformed` also posts a body that is not OTLP to the
 receiver and returns the HTTP status it got; `event.flood` posts that many large traces
 requests (`event.kib` KiB each) instead of force-flushing.
 """
 import logging
 import os
+import time
 import urllib.error
 import urllib.request
 
@@ -112,6 +114,8 @@ def handler(event, context):
     for shop in range(event.get("points", 1) - 1):
         orders.add(1, {"shop": "shop-%d" % shop})
     otel_log.warning("order paid %s", request_id)
+    if event.get("line"):
+        print("MONITORING|%d|1|count|orders.logged|#shop:main" % time.time())
     malformed = post_malformed() if event.get("malformed") else None
     if event.get("flood"):
         return {"flood": flood(event["flood"], event.get("kib", 1024))}
@@ -119,4 +123,6 @@ def handler(event, context):
     tracer_provider.force_flush()
     meter_provider.force_flush()
     logger_provider.force_flush()
+    if event.get("fail"):
+        raise RuntimeError("order failed %s" % request_id)
     return {"ok": True, "malformed_status": malformed}
