@@ -12,7 +12,8 @@
 //! the answer is already in the pipe, ahead of the marker, and the reader meets it first.
 
 use std::ffi::OsString;
-use std::io::{PipeWriter, Write};
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,7 +77,7 @@ impl RuntimeClient {
 
 /// The sandbox's own write ends of a runtime's stdout and stderr pipes. Held only while
 /// the process lives: a reader sees end-of-file only once every write end is closed.
-pub struct MarkerPipes(pub [PipeWriter; 2]);
+pub struct MarkerPipes(pub [File; 2]);
 
 impl MarkerPipes {
     fn write(&self) {

@@ -2,7 +2,9 @@
 //! turning their output into telemetry records, reaping them, and signals.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -91,9 +93,10 @@ fn base_command(program: &Path, env: &Environment) -> Command {
 // No pre-exec hook (e.g. PR_SET_PDEATHSIG): with one, std forks the whole multi-threaded
 // test process instead of spawning with vfork, which cost ~1.5 ms that the benchmark
 // counted as the extension's start (Lambda's own init spawns with vfork). Processes end
-// on their own when the sandbox's API goes away (`/next` fails); the Python runtime also
-// asks for PR_SET_PDEATHSIG itself (bootstrap.py), so only an extension left frozen by a
-// test process killed outright stays behind, stopped.
+// on their own when the sandbox's API goes away (`/next` fails); the sandbox's own Python
+// runtime also asks for PR_SET_PDEATHSIG itself (bootstrap.py), AWS's runtime clients do
+// not, so an extension or one of those clients left frozen by a test process killed
+// outright stays behind, stopped.
 
 /// Starts an extension; its output becomes `extension` records and its log.
 pub fn spawn_extension(
@@ -150,6 +153,18 @@ pub fn function_record(line: &str, format: LogFormat, request_id: &str) -> Value
 /// The function's output streams (stdout, stderr), each read on its own thread.
 type Streams = [Box<dyn Read + Send>; 2];
 
+/// A pipe's read and write ends, both close-on-exec (the child's copy of the write end,
+/// made by `Command`, is not). `std::io::pipe` does this too, past the crates' MSRV.
+fn pipe() -> std::io::Result<(File, OwnedFd)> {
+    let mut fds: [libc::c_int; 2] = [0; 2];
+    // SAFETY: pipe2 fills `fds` with two new descriptors, owned from here on.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors are open and owned by nothing else.
+    unsafe { Ok((File::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))) }
+}
+
 /// How to start a runtime process: a program and its arguments, in the function folder.
 pub struct Launch<'a> {
     pub program: &'a Path,
@@ -164,12 +179,12 @@ fn spawn_function(
     env: &Environment,
     keep_writers: bool,
 ) -> std::io::Result<(u32, Streams, Option<MarkerPipes>)> {
-    let (out, out_writer) = std::io::pipe()?;
-    let (err, err_writer) = std::io::pipe()?;
+    let (out, out_writer) = pipe()?;
+    let (err, err_writer) = pipe()?;
     let kept = match keep_writers {
         true => Some(MarkerPipes([
-            out_writer.try_clone()?,
-            err_writer.try_clone()?,
+            out_writer.try_clone()?.into(),
+            err_writer.try_clone()?.into(),
         ])),
         false => None,
     };
