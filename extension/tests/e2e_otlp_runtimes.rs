@@ -25,7 +25,7 @@ fn python_sdk_under_awslambdaric_over_grpc() {
 #[test]
 fn a_failed_invoke_under_awslambdaric_delivers_what_it_flushed() {
     let test = "otlp_awslambdaric_failed";
-    a_failed_invoke_delivers_what_it_flushed(test, awslambdaric_setup(false));
+    a_failed_invoke_delivers_what_it_flushed(test, awslambdaric_setup(false), "RuntimeError");
 }
 
 #[test]
@@ -40,6 +40,6 @@ fn node_sdk_under_aws_lambda_ric() {
 fn a_failed_invoke_under_aws_lambda_ric_delivers_what_it_flushed() {
     let test = "otlp_aws_lambda_ric_failed";
     if node_function_installed(test) {
-        a_failed_invoke_delivers_what_it_flushed(test, node_setup());
+        a_failed_invoke_delivers_what_it_flushed(test, node_setup(), "Error");
     }
 }

@@ -93,15 +93,15 @@ pub fn signals_arrive_once_enriched_before_next(test: &str, setup: Setup, langua
 }
 
 /// An invoke whose handler throws after force-flushing: the runtime client posts the
-/// error, the invoke's spans and log record still arrive once before its `/next`, the
+/// error (of `error_type`, the language's own name for it), the invoke's spans and log record still arrive once before its `/next`, the
 /// error the runtime client logged is a function record before the invoke's
 /// `runtimeDone`, and the next invoke is served by the same process.
-pub fn a_failed_invoke_delivers_what_it_flushed(test: &str, setup: Setup) {
+pub fn a_failed_invoke_delivers_what_it_flushed(test: &str, setup: Setup, error_type: &str) {
     let mut h = Harness::start(test, setup);
     let failed = h.sandbox.invoke(r#"{"fail":true}"#);
     let id = failed.request_id.clone();
     h.check(
-        failed.status == InvokeStatus::Error,
+        failed.status == InvokeStatus::Error && failed.error_type.as_deref() == Some(error_type),
         &format!("the invoke failed: {failed:?}"),
     );
     h.check(
