@@ -7,7 +7,7 @@
 use std::net::UdpSocket;
 
 use metricline_tests::harness::{Harness, Setup};
-use metricline_tests::sandbox::{crate_dir, InvokeStatus};
+use metricline_tests::sandbox::{crate_dir, installed_or_skip, InvokeStatus};
 use metricline_tests::sink::{PointKind, ReceivedPoint};
 
 /// One stream the `statsd` sample function sends per invoke (see its handler): metric,
@@ -83,19 +83,11 @@ fn setup(port: u16) -> Setup {
     .env("STATSD_PORT", &port.to_string())
 }
 
-/// Outside CI, a missing `node_modules` skips the test (after saying so), as a missing
-/// Python venv does; `scripts/setup-node.sh` installs it.
+/// Outside CI, a missing `node_modules` skips the test (after saying so); under CI it
+/// fails it. `scripts/setup-node.sh` installs it.
 fn require_hot_shots(test: &str) -> bool {
-    if crate_dir()
-        .join("functions/statsd/node_modules/hot-shots")
-        .exists()
-    {
-        return true;
-    }
-    metricline_tests::sandbox::skip(&format!(
-        "{test}: hot-shots is not installed; run scripts/setup.sh"
-    ));
-    false
+    let hot_shots = crate_dir().join("functions/statsd/node_modules/hot-shots");
+    installed_or_skip(test, &hot_shots, "hot-shots")
 }
 
 /// Why the points differ from `invokes` invokes' worth of `streams`, if they do.

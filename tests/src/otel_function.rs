@@ -7,7 +7,7 @@ use std::time::Instant;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 use crate::harness::{Harness, Setup};
-use crate::sandbox::{sample_function, skip, RuntimeClient};
+use crate::sandbox::{installed_or_skip, sample_function, RuntimeClient};
 use crate::sink::{attributes_map, Sink};
 
 /// A loopback port free right now: the SDKs' default 4318 would be shared by tests
@@ -38,15 +38,9 @@ pub fn node_setup() -> Setup {
 /// native runtime client built). Outside CI their absence skips the test, saying so, as
 /// for the other npm-dependent tests; under CI it fails it.
 pub fn node_function_installed(test: &str) -> bool {
-    let ric =
+    let client =
         sample_function("otel-node").join("node_modules/aws-lambda-ric/dist/rapid-client.node");
-    if ric.exists() {
-        return true;
-    }
-    skip(&format!(
-        "{test}: the otel-node function's packages are not installed; run scripts/setup.sh"
-    ));
-    false
+    installed_or_skip(test, &client, "the otel-node function's npm packages")
 }
 
 /// A sample function exporting to metricline's receiver on a port of its own.

@@ -337,6 +337,18 @@ pub fn skip(message: &str) {
     eprintln!("SKIPPED {message}");
 }
 
+/// Whether `path`, which `scripts/setup.sh` installs (`what`: npm packages, say), is
+/// there; if not, the test is skipped saying so, or fails under CI ([`skip`]).
+pub fn installed_or_skip(test: &str, path: &Path, what: &str) -> bool {
+    if path.exists() {
+        return true;
+    }
+    skip(&format!(
+        "{test}: {what} is not installed; run scripts/setup.sh"
+    ));
+    false
+}
+
 /// The metricline binary under test. Cargo builds it before the integration tests of the
 /// crate that owns it (`extension/tests/`) and tells them its path in
 /// `CARGO_BIN_EXE_metricline`, so a test never runs a stale or missing binary.
