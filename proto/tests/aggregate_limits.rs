@@ -142,21 +142,51 @@ fn the_overflow_point_of_a_histogram_and_a_gauge_is_exact() {
 
 #[test]
 fn delta_lets_exported_streams_go_so_the_limit_is_per_interval() {
+    use Recorded::{Overflow, Stream};
     let mut agg = aggregator(Temporality::Delta, 2, 10);
     record_line(&mut agg, "orders", "a", T0 + S, 1.0);
     record_line(&mut agg, "orders", "b", T0 + S, 1.0);
     agg.take_until(T0 + 2 * S);
-    assert_eq!((agg.stream_count(), agg.metric_count()), (0, 0));
-    // A new interval: two new sets fit again.
-    let next = record_users(&mut agg, &[("c", 3, 1.0), ("d", 3, 1.0), ("e", 3, 1.0)]);
     assert_eq!(
-        next,
-        [Recorded::Stream, Recorded::Stream, Recorded::Overflow]
+        (agg.stream_count(), agg.metric_count()),
+        (2, 0),
+        "exported streams wait, uncounted, for the next take"
     );
+    // A new interval: two new sets fit again, and a waiting set gets no room beyond them.
+    let next = record_users(&mut agg, &[("c", 3, 1.0), ("d", 3, 1.0), ("a", 3, 1.0)]);
+    assert_eq!(next, [Stream, Stream, Overflow]);
     // A stream with values still pending (a later bucket) is not let go.
     record_line(&mut agg, "orders", "c", T0 + 30 * S, 1.0);
-    agg.take_until(T0 + 4 * S);
-    assert_eq!(agg.stream_count(), 1);
+    let export = agg.take_until(T0 + 4 * S);
+    let (users, overflow) = split(&export, "orders");
+    assert_eq!(users, ["c", "d"]);
+    assert_eq!(
+        overflow[0].value,
+        Value::Sum(1.0),
+        "a's value, counted once"
+    );
+    assert_eq!(
+        agg.stream_count(),
+        3,
+        "a and b let go; c, d and the overflow stay"
+    );
+    agg.take_until(T0 + 5 * S);
+    assert_eq!(agg.stream_count(), 1, "only c, still pending");
+}
+
+#[test]
+fn a_stream_seen_every_interval_is_kept_and_counted_once() {
+    use Recorded::{Overflow, Stream};
+    let mut agg = aggregator(Temporality::Delta, 2, 10);
+    record_users(&mut agg, &[("a", 1, 1.0), ("b", 1, 1.0)]);
+    agg.take_until(T0 + 2 * S);
+    let next = record_users(&mut agg, &[("a", 3, 2.0), ("b", 3, 2.0), ("c", 3, 2.0)]);
+    assert_eq!(
+        next,
+        [Stream, Stream, Overflow],
+        "a and b are counted again"
+    );
+    assert_eq!((agg.stream_count(), agg.metric_count()), (3, 1));
 }
 
 #[test]
@@ -164,7 +194,8 @@ fn a_stream_let_go_continues_its_intervals_when_seen_again() {
     let mut agg = aggregator(Temporality::Delta, 10, 10);
     record_line(&mut agg, "orders", "a", T0 + S, 1.0);
     let first = agg.take_all(T0 + 4 * S);
-    assert_eq!(agg.stream_count(), 0);
+    assert!(agg.take_all(T0 + 5 * S).is_empty());
+    assert_eq!(agg.stream_count(), 0, "let go at the take after its export");
     // Same bucket, after the flush: the next point starts where the last one ended.
     record_line(&mut agg, "orders", "a", T0 + 6 * S, 2.0);
     // A late value goes into the next interval too, never before the last end.

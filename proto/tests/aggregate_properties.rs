@@ -57,7 +57,10 @@ struct Delivered(HashMap<StreamKey, Vec<DataPoint>>);
 impl Delivered {
     fn add(&mut self, export: Export) {
         for (key, points) in export.streams {
-            self.0.entry(key).or_default().extend(points);
+            self.0
+                .entry(StreamKey::clone(&key))
+                .or_default()
+                .extend(points);
         }
     }
 }

@@ -71,7 +71,7 @@ impl DropCounts {
             latest_end = latest_end.max(end);
             let key = self_metrics::points_dropped(reason, count, end).key;
             export.streams.push((
-                key,
+                key.into(),
                 vec![DataPoint {
                     start_time_unix_nano: start,
                     time_unix_nano: end,

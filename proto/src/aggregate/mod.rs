@@ -41,7 +41,8 @@ use hash::shrink_table;
 use hash::StreamHashBuilder;
 use limits::{is_overflow_set, Admit, MetricRef, Metrics, OVERFLOW_SET};
 use released::Released;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
 use stream::Stream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,8 +68,9 @@ pub struct AggregationConfig {
 /// Data taken out of the aggregator for one export; can be put back if the export fails.
 #[derive(Debug, Default, Clone)]
 pub struct Export {
-    /// Each stream's points in time order.
-    pub streams: Vec<(StreamKey, Vec<DataPoint>)>,
+    /// Each stream's points in time order. The key is shared with the aggregator's
+    /// stream table: an export per invoke would otherwise copy every key's strings.
+    pub streams: Vec<(Arc<StreamKey>, Vec<DataPoint>)>,
 }
 
 /// One OTLP data point of a stream.
@@ -92,8 +94,8 @@ impl Export {
 }
 
 /// Lets the stream table find a [`StreamKey`] by its [`KeyRef`] (they hash the same).
-impl Equivalent<StreamKey> for KeyRef<'_> {
-    fn equivalent(&self, key: &StreamKey) -> bool {
+impl Equivalent<Arc<StreamKey>> for KeyRef<'_> {
+    fn equivalent(&self, key: &Arc<StreamKey>) -> bool {
         self.matches(key)
     }
 }
@@ -109,7 +111,7 @@ impl PointSink for Aggregator {
 #[derive(Debug)]
 pub struct Aggregator {
     config: AggregationConfig,
-    streams: HashMap<StreamKey, Stream, StreamHashBuilder>,
+    streams: HashMap<Arc<StreamKey>, Stream, StreamHashBuilder>,
     metrics: Metrics,
     /// Delta streams let go after their export: where each ended.
     released: Released,
@@ -142,16 +144,26 @@ impl Aggregator {
         }
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
         // Look up by reference: an existing stream costs no allocation.
-        if let Some(stream) = self.streams.get_mut(&key) {
-            let added = stream.record(key.kind, &key.unit, &self.config, t, value);
-            self.added(added);
-            return;
-        }
+        let held = match self.streams.get_mut(&key) {
+            Some(stream) if !stream.is_idle() => {
+                let added = stream.record(key.kind, &key.unit, &self.config, t, value);
+                self.added(added);
+                return;
+            }
+            held => held.is_some(),
+        };
         let metric = MetricRef::of(&key);
         let admit = self
             .metrics
             .admit(metric, is_overflow_set(&key.attributes), false);
-        self.record_new(admit, metric, || key.clone(), t, value);
+        self.record_new(
+            admit,
+            metric,
+            held.then_some(&key),
+            || key.clone(),
+            t,
+            value,
+        );
     }
 
     /// Adds one value of a source (log lines, receivers), borrowed as the line parsers
@@ -161,11 +173,14 @@ impl Aggregator {
             return Recorded::NotFinite;
         }
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
-        if let Some(stream) = self.streams.get_mut(&key) {
-            let added = stream.record(key.kind, key.unit, &self.config, t, value);
-            self.added(added);
-            return Recorded::Stream;
-        }
+        let held = match self.streams.get_mut(&key) {
+            Some(stream) if !stream.is_idle() => {
+                let added = stream.record(key.kind, key.unit, &self.config, t, value);
+                self.added(added);
+                return Recorded::Stream;
+            }
+            held => held.is_some(),
+        };
         let metric = MetricRef {
             name: key.name,
             unit: key.unit,
@@ -174,21 +189,38 @@ impl Aggregator {
         let admit = self
             .metrics
             .admit(metric, is_overflow_set(key.attributes), true);
-        self.record_new(admit, metric, || key.to_stream_key(), t, value)
+        self.record_new(
+            admit,
+            metric,
+            held.then_some(&key),
+            || key.to_stream_key(),
+            t,
+            value,
+        )
     }
 
-    /// Records a value the stream table has no stream for, where `admit` sends it.
-    fn record_new(
+    /// Records a value the stream table has no counted stream for, where `admit` sends it.
+    /// `idle`: the key of the idle stream the table holds for it, woken if admitted.
+    fn record_new<Q: Hash + Equivalent<Arc<StreamKey>>>(
         &mut self,
         admit: Admit,
         metric: MetricRef<'_>,
+        idle: Option<&Q>,
         owned: impl FnOnce() -> StreamKey,
         t: u64,
         value: f64,
     ) -> Recorded {
         let (key, recorded) = match admit {
             Admit::Refused => return Recorded::TooManyMetrics,
-            Admit::Set => (owned(), Recorded::Stream),
+            Admit::Set => {
+                if let Some(stream) = idle.and_then(|key| self.streams.get_mut(key)) {
+                    stream.set_idle(false);
+                    let added = stream.record(metric.kind, metric.unit, &self.config, t, value);
+                    self.added(added);
+                    return Recorded::Stream;
+                }
+                (owned(), Recorded::Stream)
+            }
             Admit::Overflow => {
                 let overflow = KeyRef {
                     name: metric.name,
@@ -197,6 +229,8 @@ impl Aggregator {
                     attributes: &OVERFLOW_SET,
                 };
                 if let Some(stream) = self.streams.get_mut(&overflow) {
+                    // `admit` counted the overflow stream: an idle one is woken.
+                    stream.set_idle(false);
                     let added = stream.record(metric.kind, metric.unit, &self.config, t, value);
                     self.added(added);
                     return Recorded::Overflow;
@@ -206,7 +240,7 @@ impl Aggregator {
         };
         let mut stream = self.new_stream(&key);
         let added = stream.record(key.kind, &key.unit, &self.config, t, value);
-        self.streams.insert(key, stream);
+        self.streams.insert(Arc::new(key), stream);
         self.added(added);
         recorded
     }
@@ -224,7 +258,8 @@ impl Aggregator {
         })
     }
 
-    /// Streams held now, overflow streams included.
+    /// Streams held now, overflow streams and idle ones (exported, let go at the next take
+    /// unless a value comes first) included.
     pub fn stream_count(&self) -> usize {
         self.streams.len()
     }
@@ -247,22 +282,30 @@ impl Aggregator {
     }
 
     fn take(&mut self, t: u64, close: fn(&Stream, u64) -> u64) -> Export {
-        let mut export = Export::default();
+        let mut export = Export {
+            streams: Vec::with_capacity(self.streams.len()),
+        };
         let config = self.config;
         let delta = config.temporality == Temporality::Delta;
         let (metrics, released) = (&mut self.metrics, &mut self.released);
         let hasher = self.streams.hasher().clone();
         self.streams.retain(|key, stream| {
-            let mut points = Vec::new();
+            if stream.is_idle() {
+                // No value since its export: let it go, keeping only where it ended.
+                released.remember(hasher.hash_one(key), stream.floor());
+                return false;
+            }
+            let mut points = Vec::with_capacity(stream.pending_points());
             stream.take(key, &config, close(stream, t), &mut points);
             if !points.is_empty() {
-                export.streams.push((key.clone(), points));
+                export.streams.push((Arc::clone(key), points));
             }
-            // Delta: nothing pending, nothing to keep but where it ended.
+            // Delta, nothing pending: the stream stops counting toward its metric's
+            // limits (they hold per interval) but stays one interval more, so that a
+            // stream seen every interval is not rebuilt every time.
             if delta && stream.pending_points() == 0 {
-                released.remember(hasher.hash_one(key), stream.floor());
                 metrics.release(key);
-                return false;
+                stream.set_idle(true);
             }
             true
         });
@@ -280,7 +323,13 @@ impl Aggregator {
                 continue;
             }
             match self.streams.get_mut(&key) {
-                Some(stream) => stream.put_back(points, cumulative),
+                Some(stream) => {
+                    if stream.is_idle() {
+                        self.metrics.readmit(&key);
+                        stream.set_idle(false);
+                    }
+                    stream.put_back(points, cumulative);
+                }
                 None => {
                     self.metrics.readmit(&key);
                     let mut stream = self.new_stream(&key);

@@ -19,6 +19,9 @@ pub(super) struct Stream {
     continues: bool,
     /// Some pending value was stamped `floor + 1` because it came late.
     late: bool,
+    /// Delta: exported with nothing left pending and no value since. It no longer counts
+    /// toward its metric's limits; the next take lets it go unless a value wakes it first.
+    idle: bool,
     /// Ascending by index; every value in them is stamped after `floor`.
     buckets: Vec<Bucket>,
     /// Points of failed exports, oldest first, all ending at or before `floor`.
@@ -34,6 +37,7 @@ impl Stream {
             floor,
             continues: false,
             late: false,
+            idle: false,
             buckets: Vec::new(),
             returned: Vec::new(),
             total: None,
@@ -47,10 +51,21 @@ impl Stream {
             floor: end,
             continues: true,
             late: false,
+            idle: false,
             buckets: Vec::new(),
             returned: Vec::new(),
             total: None,
         }
+    }
+
+    /// Whether the stream waits, uncounted, to be let go at the next take.
+    pub fn is_idle(&self) -> bool {
+        self.idle
+    }
+
+    /// Marks the stream idle (after an export that left nothing pending) or counted again.
+    pub fn set_idle(&mut self, idle: bool) {
+        self.idle = idle;
     }
 
     pub fn record(
