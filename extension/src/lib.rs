@@ -5,6 +5,7 @@
 
 pub mod log;
 
+pub mod allocator;
 pub mod config;
 pub mod export;
 pub mod extensions_api;

@@ -1,6 +1,11 @@
 //! The metricline binary: wiring only. A current-thread runtime: smaller and faster to
 //! start than the multi-thread one, and the extension's work is mostly waiting.
 
+/// Keeps freed large blocks for reuse (`allocator.rs`): the C library maps and unmaps each.
+#[global_allocator]
+static ALLOCATOR: metricline::allocator::KeepLargeBlocks =
+    metricline::allocator::KeepLargeBlocks::new();
+
 fn main() {
     let name = std::env::args_os()
         .next()
