@@ -69,7 +69,7 @@ impl ExtensionsApi {
         let body = format!(
             concat!(
                 r#"{{"schemaVersion":"{}","types":["platform","function"],"#,
-                r#""buffering":{{"maxItems":1000,"maxBytes":262144,"timeoutMs":25}},"#,
+                r#""buffering":{{"maxItems":10000,"maxBytes":262144,"timeoutMs":25}},"#,
                 r#""destination":{{"protocol":"HTTP","URI":"http://sandbox.localdomain:{}/"}}}}"#
             ),
             schema, port
