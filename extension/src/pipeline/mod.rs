@@ -157,6 +157,7 @@ impl Pipeline {
                 }
                 outcome => outcome,
             };
+            let metric_line = outcome != Outcome::NotMetric;
             match outcome {
                 Outcome::NotMetric => {}
                 Outcome::Accepted { format, .. } => bump(&mut lines, (format, None)),
@@ -171,6 +172,12 @@ impl Pipeline {
                         );
                     }
                 }
+            }
+            // A metric line (accepted or not) is the function's own output, never a
+            // runtime's out-of-memory message: it is not scanned for one (and a metric
+            // named `MemoryError` counts no OOM).
+            if metric_line {
+                continue;
             }
             match &event {
                 EventRef::Log { .. } => {

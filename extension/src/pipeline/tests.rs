@@ -151,3 +151,28 @@ fn line_count(export: &Export, outcome: &str, reason: Option<&str>) -> f64 {
         .map(|point| point.value.sum())
         .sum()
 }
+
+#[test]
+fn a_metric_line_that_mentions_memory_counts_no_out_of_memory() {
+    let mut p = pipeline(true);
+    let batch = r#"[
+ {"time":"2026-11-26T10:00:00.000Z","type":"platform.start","record":{"requestId":"r1"}},
+ {"time":"2026-11-26T10:00:00.001Z","type":"function","record":"MONITORING|1764151200|1|count|app.MemoryError|#kind:java.lang.OutOfMemoryError"},
+ {"time":"2026-11-26T10:00:00.002Z","type":"function","record":"{\"m\":\"app.MemoryError\",\"v\":1,\"e\":1764151200}"}
+]"#;
+    p.ingest(batch.as_bytes(), Now::read()).unwrap();
+    let oom = |p: &mut Pipeline| {
+        let export = p.aggregator().take_all(Now::read().unix_nano);
+        export
+            .streams
+            .iter()
+            .any(|(k, _)| k.name == "aws.lambda.out_of_memory")
+    };
+    assert!(!oom(&mut p), "metric lines are not runtime messages");
+    // The same words from the runtime are one.
+    let batch = r#"[
+ {"time":"2026-11-26T10:00:00.003Z","type":"function","record":"Traceback (most recent call last):\nMemoryError"}
+]"#;
+    p.ingest(batch.as_bytes(), Now::read()).unwrap();
+    assert!(oom(&mut p));
+}
