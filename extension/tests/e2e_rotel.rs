@@ -21,8 +21,10 @@ fn run_against(python: &std::path::Path, endpoint: String, protocol: &str) -> St
         .env("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
         .env("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
         .env("METRICLINE_FLUSH", "end")
-        // The test wants a log without warnings: the machine's 4317/4318 may be taken.
+        // The test wants a log without warnings: the machine's 4317/4318 and 8125 may be
+        // taken (by another test's extension).
         .env("METRICLINE_OTLP_RECEIVER", "off")
+        .env("METRICLINE_STATSD", "off")
         .start()
         .expect("sandbox starts");
     assert_eq!(sandbox.invoke("{}").status, InvokeStatus::Success);
