@@ -10,12 +10,16 @@
 //! nothing; a body nested deeper than serde_json accepts is refused here already.
 
 /// Objects and array elements one JSON request may hold.
-pub const MAX_JSON_VALUES: usize = 32 * 1024;
+pub const MAX_JSON_VALUES: usize = 16 * 1024;
 /// serde_json's own nesting limit.
 const MAX_DEPTH: usize = 128;
 
 /// Counts the body's objects and array elements; `Err` with the reason past the limit.
 pub fn check(body: &[u8]) -> Result<(), String> {
+    check_with(body, MAX_JSON_VALUES)
+}
+
+fn check_with(body: &[u8], max: usize) -> Result<(), String> {
     let mut arrays = [0u64; MAX_DEPTH / 64];
     let mut depth = 0usize;
     let mut values = 0usize;
@@ -61,11 +65,51 @@ pub fn check(body: &[u8]) -> Result<(), String> {
             _ => {}
         }
     }
-    if values > MAX_JSON_VALUES {
+    if values > max {
         return Err(format!(
-            "{values} objects and array elements, over the {MAX_JSON_VALUES} a JSON request \
-             may hold: send smaller batches, or protobuf"
+            "{values} objects and array elements, over the {max} a JSON request may hold: \
+             send smaller batches, or protobuf"
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The count, read from the refusal of a zero budget.
+    fn values(body: &str) -> usize {
+        match check_with(body.as_bytes(), 0) {
+            Err(reason) => reason.split(' ').next().unwrap().parse().unwrap(),
+            Ok(()) => 0,
+        }
+    }
+
+    #[test]
+    fn objects_and_array_elements_are_counted_and_text_is_not() {
+        assert_eq!(values("{}"), 1);
+        assert_eq!(values(r#"{"a":{"b":{}}}"#), 3);
+        assert_eq!(values("[1, 2 ,3]"), 3);
+        assert_eq!(values("[]"), 0);
+        assert_eq!(values("[[], [ ]]"), 2);
+        assert_eq!(values(r#"[{}, {"x": [true]}]"#), 3);
+        // Braces, brackets, commas and escaped quotes inside strings are text.
+        assert_eq!(values(r#"{"k": "{[,]} \"{\" \\"}"#), 1);
+        assert_eq!(values(r#"["a,b", "c"]"#), 2);
+    }
+
+    #[test]
+    fn past_the_budget_or_too_deep_is_refused_with_the_reason() {
+        let body = format!("[{}]", vec!["{}"; MAX_JSON_VALUES].join(","));
+        assert!(check(body.as_bytes()).is_ok());
+        let body = format!("[{}]", vec!["{}"; MAX_JSON_VALUES + 1].join(","));
+        let err = check(body.as_bytes()).unwrap_err();
+        assert!(
+            err.starts_with(&format!("{} objects", MAX_JSON_VALUES + 1)),
+            "{err}"
+        );
+        let deep = "[".repeat(MAX_DEPTH + 1);
+        assert!(check(deep.as_bytes()).unwrap_err().contains("deeper"));
+    }
 }
