@@ -313,3 +313,24 @@ fn drops_are_counted_per_signal_and_reason() {
         ]
     );
 }
+
+#[test]
+fn a_request_too_large_once_enriched_is_refused_with_the_reason() {
+    // 200 000 empty resource entries: 400 kB on the wire, ~60 MB with the Lambda attributes.
+    let body = [0x0a, 0x00].repeat(200_000);
+    let err = receive(Signal::Logs, Encoding::Protobuf, body.clone(), &lambda()).unwrap_err();
+    assert!(
+        err.0
+            .starts_with("200000 resource entries given the Lambda"),
+        "{err}"
+    );
+    assert!(err.0.contains(&MAX_ENRICHED_BYTES.to_string()), "{err}");
+    // Without enrichment there is nothing to grow: accepted as received.
+    let plain = receive(
+        Signal::Logs,
+        Encoding::Protobuf,
+        body.clone(),
+        &Enrichment::none(),
+    );
+    assert_eq!(plain.unwrap().unwrap().protobuf, body);
+}

@@ -145,7 +145,11 @@ fn floods(binary: &std::path::Path, python: &std::path::Path) -> Result<(), Stri
     let shapes = [
         ("spans of 1 kB", r#""kib":1900"#, 5),
         ("empty spans", r#""kib":1900,"shape":"tiny""#, 2),
-        ("empty OTLP/JSON spans", r#""kib":1900,"shape":"tiny-json""#, 2),
+        (
+            "empty OTLP/JSON spans",
+            r#""kib":1900,"shape":"tiny-json""#,
+            2,
+        ),
     ];
     for (what, event, invokes) in shapes {
         flood(binary, python, what, event, invokes)?;
