@@ -20,7 +20,8 @@ fn kv(key: &str, value: &str) -> KeyValue {
     }
 }
 
-fn lambda() -> Enrichment {
+/// The Lambda attributes of the relay's tests (the wire tests' too).
+pub(super) fn lambda() -> Enrichment {
     let str = |v: &str| AttributeValue::Str(v.into());
     Enrichment::from_resource(&Resource {
         attributes: vec![

@@ -140,14 +140,20 @@ fn main() -> Result<(), String> {
 /// The receiver flooded while the backend is down, each invoke posting 20 traces requests
 /// of ~2 MB (just under the size limit) against the default 4 MiB buffer: spans of 1 kB
 /// (5 invokes, 200 MB in all), empty spans (two bytes each: what decoding would amplify
-/// most), and empty OTLP/JSON spans (2 invokes each); peak RSS of the extension.
+/// most), and empty OTLP/JSON spans, past and within the JSON budget (2 invokes each);
+/// peak RSS of the extension.
 fn floods(binary: &std::path::Path, python: &std::path::Path) -> Result<(), String> {
     let shapes = [
-        ("spans of 1 kB", r#""kib":1900"#, 5),
-        ("empty spans", r#""kib":1900,"shape":"tiny""#, 2),
+        ("~2 MB of spans of 1 kB", r#""kib":1900"#, 5),
+        ("~2 MB of empty spans", r#""kib":1900,"shape":"tiny""#, 2),
         (
-            "empty OTLP/JSON spans",
+            "~2 MB of empty OTLP/JSON spans",
             r#""kib":1900,"shape":"tiny-json""#,
+            2,
+        ),
+        (
+            "46 KiB of empty OTLP/JSON spans (just within the JSON budget)",
+            r#""kib":46,"shape":"tiny-json""#,
             2,
         ),
     ];
@@ -203,7 +209,7 @@ fn flood(
     sandbox.shutdown();
     let requests = 20 * invokes;
     println!(
-        "| peak RSS of the extension, receiver flooded with {requests} requests of ~2 MB of {what}, backend down (answers: {}) | {} kB |",
+        "| peak RSS of the extension, receiver flooded with {requests} requests of {what}, backend down (answers: {}) | {} kB |",
         statuses.last().map(String::as_str).unwrap_or(""),
         rss.unwrap_or(0)
     );

@@ -14,21 +14,9 @@ use proptest::prelude::*;
 use prost::Message;
 
 use super::*;
+use crate::relay::tests::lambda;
 use crate::relay::{Enrichment, Signal};
-use crate::resource::{AttributeValue, Resource};
 use generate::{request, signal};
-
-fn lambda() -> Enrichment {
-    let str = |v: &str| AttributeValue::Str(v.into());
-    Enrichment::from_resource(&Resource {
-        attributes: vec![
-            ("service.name".into(), str("from-env")),
-            ("cloud.region".into(), str("eu-west-1")),
-            ("faas.name".into(), str("checkout")),
-            ("faas.max_memory".into(), AttributeValue::Int(134217728)),
-        ],
-    })
-}
 
 /// What the decode path gives: whether prost decodes the body, its items, and the body
 /// decoded, enriched and re-encoded.
