@@ -22,10 +22,10 @@ use super::inbox::Inbox;
 use super::status;
 use crate::export::gzip;
 
-/// Largest request body, before and after decompression. A request is held twice while
-/// it is decoded and re-encoded, beside the queue: 2 MiB keeps a flood of the largest
-/// requests within the extension's memory budget (docs/otlp-receiver.md), and is far above
-/// what the SDKs' default batches (512 spans or log records) weigh.
+/// Largest request body, before and after decompression. A protobuf request is held
+/// with its enriched copy (never decoded), beside the queue: 2 MiB keeps a flood of the
+/// largest requests within the extension's memory budget (docs/otlp-receiver.md), and is
+/// far above what the SDKs' default batches (512 spans or log records) weigh.
 pub const MAX_BODY: usize = 2 << 20;
 
 const PROTOBUF: &str = "application/x-protobuf";

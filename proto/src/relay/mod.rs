@@ -1,20 +1,23 @@
 //! OTLP requests that a function's own OpenTelemetry SDK sent to the local receiver, on
-//! their way to the backend (docs/otlp-receiver.md): decoded once, given the Lambda
-//! resource attributes the SDK did not set, re-encoded as protobuf, held in a queue
-//! bounded in bytes, and batched per signal at the next flush.
+//! their way to the backend (docs/otlp-receiver.md): checked, given the Lambda resource
+//! attributes the SDK did not set by rewriting only the resources on the wire, held as
+//! protobuf in a queue bounded in bytes, and batched per signal at the next flush.
 //!
 //! Pure like the rest of the crate: the receiver's sockets and the exporter live in the
 //! extension.
 
 mod enrich;
 mod forward;
+mod json_budget;
 mod pending;
 mod receive;
+mod wire;
 
 pub use enrich::Enrichment;
 pub use forward::Forward;
+pub use json_budget::MAX_JSON_VALUES;
 pub use pending::{Pending, Shed};
-pub use receive::{receive, Encoding, Malformed, Received};
+pub use receive::{receive, Encoding, Malformed, Received, MAX_ENRICHED_BYTES};
 
 use crate::model::{Kind, Point, StreamKey};
 use crate::self_metrics::{DropReason, ATTR_REASON};

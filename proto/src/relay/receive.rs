@@ -1,16 +1,21 @@
-//! One received OTLP request: decoded from protobuf or OTLP/JSON, enriched, and re-encoded
-//! as protobuf, the form it waits in and is forwarded in (whatever the backend's protocol,
-//! protobuf is the compact one to hold).
+//! One received OTLP request, made ready to wait and be forwarded as protobuf (whatever the
+//! backend's protocol, protobuf is the compact form to hold). A protobuf body is checked,
+//! counted and enriched on the wire ([`super::wire`]), so that its memory is bounded by its
+//! size whatever it holds; an OTLP/JSON body is decoded, within the budget of
+//! [`super::json_budget`], encoded as protobuf, and then takes the same way.
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::metrics::v1::metric::Data;
-use opentelemetry_proto::tonic::resource::v1::Resource as OtlpResource;
 use prost::Message;
 use serde::de::DeserializeOwned;
 
-use super::{Enrichment, Signal};
+use super::{json_budget, wire, Enrichment, Signal};
+
+/// The largest request once enriched, the size of the largest batch forwarded: the added
+/// attributes weigh a few hundred bytes per resource entry, so a body of thousands of
+/// empty entries could otherwise grow a hundredfold.
+pub const MAX_ENRICHED_BYTES: usize = 4 << 20;
 
 /// How the request body is encoded (its `Content-Type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,114 +44,62 @@ impl std::fmt::Display for Malformed {
     }
 }
 
-/// Decodes `body` as an `Export<Signal>ServiceRequest`, enriches each of its resources and
-/// re-encodes it. `Ok(None)`: a valid request without any resource (nothing to forward).
-/// Takes the body to free it as soon as it is decoded: a large request is then held twice
-/// at most (decoded and re-encoded), not three times.
+/// Checks `body` as an `Export<Signal>ServiceRequest` and enriches each of its resources.
+/// `Ok(None)`: a valid request without any resource entry (nothing to forward). Takes the
+/// body to free it as soon as it is no longer needed.
 pub fn receive(
     signal: Signal,
     encoding: Encoding,
     body: Vec<u8>,
     enrichment: &Enrichment,
 ) -> Result<Option<Received>, Malformed> {
-    match signal {
-        Signal::Metrics => {
-            receive_as::<ExportMetricsServiceRequest>(signal, encoding, body, enrichment)
-        }
-        Signal::Traces => {
-            receive_as::<ExportTraceServiceRequest>(signal, encoding, body, enrichment)
-        }
-        Signal::Logs => receive_as::<ExportLogsServiceRequest>(signal, encoding, body, enrichment),
-    }
-}
-
-fn receive_as<R: SignalRequest>(
-    signal: Signal,
-    encoding: Encoding,
-    body: Vec<u8>,
-    enrichment: &Enrichment,
-) -> Result<Option<Received>, Malformed> {
-    let mut request: R = match encoding {
-        Encoding::Protobuf => R::decode(body.as_slice()).map_err(|e| {
-            Malformed(format!(
-                "not an OTLP {} protobuf request: {e}",
-                signal.as_str()
-            ))
-        })?,
-        Encoding::Json => serde_json::from_slice(&body)
-            .map_err(|e| Malformed(format!("not an OTLP/JSON {} request: {e}", signal.as_str())))?,
+    let body = match encoding {
+        Encoding::Protobuf => body,
+        Encoding::Json => json_to_protobuf(signal, body)?,
     };
-    drop(body);
-    if request.is_empty() {
+    wire::check(signal, &body).map_err(|e| {
+        Malformed(format!(
+            "not an OTLP {} protobuf request: {e}",
+            signal.as_str()
+        ))
+    })?;
+    let entries = wire::entries(&body);
+    if entries == 0 {
         return Ok(None);
     }
-    request.for_each_resource(|resource| enrichment.apply(resource));
+    let items = wire::items(signal, &body);
+    let protobuf = if enrichment.is_empty() {
+        body
+    } else {
+        wire::enrich(&body, enrichment.added(), MAX_ENRICHED_BYTES).map_err(|size| {
+            Malformed(format!(
+                "{entries} resource entries given the Lambda resource attributes would weigh \
+                 {size} bytes, over {MAX_ENRICHED_BYTES}: send fewer resource entries per request"
+            ))
+        })?
+    };
     Ok(Some(Received {
         signal,
-        items: request.items(),
-        protobuf: request.encode_to_vec(),
+        protobuf,
+        items,
     }))
 }
 
-/// What differs between the three request types.
-pub(super) trait SignalRequest: Message + Default + DeserializeOwned {
-    fn is_empty(&self) -> bool;
-    fn for_each_resource(&mut self, f: impl FnMut(&mut Option<OtlpResource>));
-    fn items(&self) -> u64;
+fn json_to_protobuf(signal: Signal, body: Vec<u8>) -> Result<Vec<u8>, Malformed> {
+    let bad = |e: String| Malformed(format!("not an OTLP/JSON {} request: {e}", signal.as_str()));
+    json_budget::check(&body).map_err(bad)?;
+    match signal {
+        Signal::Metrics => transcode::<ExportMetricsServiceRequest>(body),
+        Signal::Traces => transcode::<ExportTraceServiceRequest>(body),
+        Signal::Logs => transcode::<ExportLogsServiceRequest>(body),
+    }
+    .map_err(|e| bad(e.to_string()))
 }
 
-impl SignalRequest for ExportMetricsServiceRequest {
-    fn is_empty(&self) -> bool {
-        self.resource_metrics.is_empty()
-    }
-    fn for_each_resource(&mut self, mut f: impl FnMut(&mut Option<OtlpResource>)) {
-        self.resource_metrics
-            .iter_mut()
-            .for_each(|r| f(&mut r.resource));
-    }
-    fn items(&self) -> u64 {
-        let metrics = self.resource_metrics.iter().flat_map(|r| &r.scope_metrics);
-        let points = |data: &Data| match data {
-            Data::Gauge(g) => g.data_points.len(),
-            Data::Sum(s) => s.data_points.len(),
-            Data::Histogram(h) => h.data_points.len(),
-            Data::ExponentialHistogram(h) => h.data_points.len(),
-            Data::Summary(s) => s.data_points.len(),
-        };
-        metrics
-            .flat_map(|s| &s.metrics)
-            .filter_map(|m| m.data.as_ref())
-            .map(|d| points(d) as u64)
-            .sum()
-    }
-}
-
-impl SignalRequest for ExportTraceServiceRequest {
-    fn is_empty(&self) -> bool {
-        self.resource_spans.is_empty()
-    }
-    fn for_each_resource(&mut self, mut f: impl FnMut(&mut Option<OtlpResource>)) {
-        self.resource_spans
-            .iter_mut()
-            .for_each(|r| f(&mut r.resource));
-    }
-    fn items(&self) -> u64 {
-        let scopes = self.resource_spans.iter().flat_map(|r| &r.scope_spans);
-        scopes.map(|s| s.spans.len() as u64).sum()
-    }
-}
-
-impl SignalRequest for ExportLogsServiceRequest {
-    fn is_empty(&self) -> bool {
-        self.resource_logs.is_empty()
-    }
-    fn for_each_resource(&mut self, mut f: impl FnMut(&mut Option<OtlpResource>)) {
-        self.resource_logs
-            .iter_mut()
-            .for_each(|r| f(&mut r.resource));
-    }
-    fn items(&self) -> u64 {
-        let scopes = self.resource_logs.iter().flat_map(|r| &r.scope_logs);
-        scopes.map(|s| s.log_records.len() as u64).sum()
-    }
+/// Decodes OTLP/JSON (opentelemetry-proto's serde derives) and encodes it as protobuf,
+/// freeing the text before the encoding is made.
+fn transcode<R: Message + DeserializeOwned>(body: Vec<u8>) -> Result<Vec<u8>, serde_json::Error> {
+    let request: R = serde_json::from_slice(&body)?;
+    drop(body);
+    Ok(request.encode_to_vec())
 }

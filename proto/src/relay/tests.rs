@@ -20,7 +20,8 @@ fn kv(key: &str, value: &str) -> KeyValue {
     }
 }
 
-fn lambda() -> Enrichment {
+/// The Lambda attributes of the relay's tests (the wire tests' too).
+pub(super) fn lambda() -> Enrichment {
     let str = |v: &str| AttributeValue::Str(v.into());
     Enrichment::from_resource(&Resource {
         attributes: vec![
@@ -312,4 +313,25 @@ fn drops_are_counted_per_signal_and_reason() {
             ("metricline.signal", "logs")
         ]
     );
+}
+
+#[test]
+fn a_request_too_large_once_enriched_is_refused_with_the_reason() {
+    // 200 000 empty resource entries: 400 kB on the wire, ~60 MB with the Lambda attributes.
+    let body = [0x0a, 0x00].repeat(200_000);
+    let err = receive(Signal::Logs, Encoding::Protobuf, body.clone(), &lambda()).unwrap_err();
+    assert!(
+        err.0
+            .starts_with("200000 resource entries given the Lambda"),
+        "{err}"
+    );
+    assert!(err.0.contains(&MAX_ENRICHED_BYTES.to_string()), "{err}");
+    // Without enrichment there is nothing to grow: accepted as received.
+    let plain = receive(
+        Signal::Logs,
+        Encoding::Protobuf,
+        body.clone(),
+        &Enrichment::none(),
+    );
+    assert_eq!(plain.unwrap().unwrap().protobuf, body);
 }

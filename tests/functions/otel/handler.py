@@ -8,7 +8,9 @@ Per invoke: one span "handle" with `event.spans - 1` children, all carrying the 
 "order paid <request id>"; with `event.line` one metric line on stdout (orders.logged 1),
 and with `event.fail` it raises once everything is flushed. `event.malformed` also posts a body that is not OTLP to the
 receiver and returns the HTTP status it got; `event.flood` posts that many large traces
-requests (`event.kib` KiB each) instead of force-flushing.
+requests (`event.kib` KiB each) instead of force-flushing; with `event.shape` "tiny" the
+spans are empty (two bytes each on the wire), with "tiny-json" they are empty OTLP/JSON
+objects.
 """
 import logging
 import os
@@ -82,9 +84,29 @@ def post_malformed():
         return e.code
 
 
-def flood(requests, kib):
-    """Posts `requests` traces requests of about `kib` KiB each straight to the receiver, as
-    a misbehaving SDK would; returns the HTTP statuses seen."""
+def varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def field(number, payload):
+    return bytes([number << 3 | 2]) + varint(len(payload)) + payload
+
+
+def flood_body(kib, shape):
+    """A traces request of about `kib` KiB and its content type."""
+    if shape == "tiny":
+        # ExportTraceServiceRequest{ResourceSpans{ScopeSpans{empty spans}}}, by hand.
+        spans = b"\x12\x00" * (kib * 1024 // 2 - 8)
+        return field(1, field(2, spans)), "application/x-protobuf"
+    if shape == "tiny-json":
+        spans = ",".join(["{}"] * (kib * 1024 // 3 - 20))
+        body = '{"resourceSpans":[{"scopeSpans":[{"spans":[%s]}]}]}' % spans
+        return body.encode(), "application/json"
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
     request = ExportTraceServiceRequest()
@@ -92,14 +114,24 @@ def flood(requests, kib):
     for i in range(kib):
         span = spans.spans.add(name="flood", trace_id=bytes(16), span_id=i.to_bytes(8, "big"))
         span.attributes.add(key="filler", value={"string_value": "x" * 1000})
-    body = request.SerializeToString()
+    return request.SerializeToString(), "application/x-protobuf"
+
+
+def flood(requests, kib, shape):
+    """Posts `requests` traces requests of about `kib` KiB each straight to the receiver, as
+    a misbehaving SDK would; returns the HTTP statuses seen."""
+    body, content_type = flood_body(kib, shape)
     statuses = {}
     for _ in range(requests):
         post = urllib.request.Request(
-            RECEIVER + "/v1/traces", data=body, headers={"Content-Type": "application/x-protobuf"}
+            RECEIVER + "/v1/traces", data=body, headers={"Content-Type": content_type}
         )
-        with urllib.request.urlopen(post, timeout=10) as response:
-            statuses[response.status] = statuses.get(response.status, 0) + 1
+        try:
+            with urllib.request.urlopen(post, timeout=30) as response:
+                status = response.status
+        except urllib.error.HTTPError as refused:
+            status = refused.code
+        statuses[status] = statuses.get(status, 0) + 1
     return statuses
 
 
@@ -118,7 +150,7 @@ def handler(event, context):
         print("MONITORING|%d|1|count|orders.logged|#shop:main" % time.time())
     malformed = post_malformed() if event.get("malformed") else None
     if event.get("flood"):
-        return {"flood": flood(event["flood"], event.get("kib", 1024))}
+        return {"flood": flood(event["flood"], event.get("kib", 1024), event.get("shape"))}
     # What the OpenTelemetry Lambda instrumentation does before the handler returns.
     tracer_provider.force_flush()
     meter_provider.force_flush()

@@ -4,7 +4,7 @@
 //! 20 metric points and a log record per invoke through the receiver.
 //!
 //! `cargo build -p metricline-tests --bin otlp_bench && target/debug/otlp_bench
-//!  [--binary PATH] [--starts N] [--invokes N]`
+//!  [--binary PATH] [--starts N] [--invokes N] [--flood-only true]`
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,6 +33,7 @@ fn main() -> Result<(), String> {
     let mut binary =
         sandbox::crate_dir().join("../target/x86_64-unknown-linux-musl/layer/metricline");
     let (mut starts, mut invokes) = (20usize, 50usize);
+    let mut flood_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
@@ -40,11 +41,15 @@ fn main() -> Result<(), String> {
             "--binary" => binary = PathBuf::from(value),
             "--starts" => starts = value.parse().map_err(|e| format!("--starts: {e}"))?,
             "--invokes" => invokes = value.parse().map_err(|e| format!("--invokes: {e}"))?,
+            "--flood-only" => flood_only = value == "true",
             other => return Err(format!("unknown flag {other}")),
         }
     }
     let python = sandbox::venv_python().ok_or("no .venv: run scripts/setup-python.sh")?;
     println!("| what | median |\n|---|---|");
+    if flood_only {
+        return floods(&binary, &python);
+    }
     // Alternating on and off, so that the machine's load drifts into both alike.
     let sink = Sink::start();
     let mut ready = [Vec::with_capacity(starts), Vec::with_capacity(starts)];
@@ -129,13 +134,42 @@ fn main() -> Result<(), String> {
         "| peak RSS of the extension, same run | {} kB |",
         rss.unwrap_or(0)
     );
-    flood(&binary, &python)
+    floods(&binary, &python)
 }
 
-/// The receiver flooded while the backend is down: 5 invokes each posting 20 traces
-/// requests of ~2 MB (just under the size limit), 200 MB in all, against the default
-/// 4 MiB buffer; peak RSS of the extension.
-fn flood(binary: &std::path::Path, python: &std::path::Path) -> Result<(), String> {
+/// The receiver flooded while the backend is down, each invoke posting 20 traces requests
+/// of ~2 MB (just under the size limit) against the default 4 MiB buffer: spans of 1 kB
+/// (5 invokes, 200 MB in all), empty spans (two bytes each: what decoding would amplify
+/// most), and empty OTLP/JSON spans, past and within the JSON budget (2 invokes each);
+/// peak RSS of the extension.
+fn floods(binary: &std::path::Path, python: &std::path::Path) -> Result<(), String> {
+    let shapes = [
+        ("~2 MB of spans of 1 kB", r#""kib":1900"#, 5),
+        ("~2 MB of empty spans", r#""kib":1900,"shape":"tiny""#, 2),
+        (
+            "~2 MB of empty OTLP/JSON spans",
+            r#""kib":1900,"shape":"tiny-json""#,
+            2,
+        ),
+        (
+            "46 KiB of empty OTLP/JSON spans (just within the JSON budget)",
+            r#""kib":46,"shape":"tiny-json""#,
+            2,
+        ),
+    ];
+    for (what, event, invokes) in shapes {
+        flood(binary, python, what, event, invokes)?;
+    }
+    Ok(())
+}
+
+fn flood(
+    binary: &std::path::Path,
+    python: &std::path::Path,
+    what: &str,
+    event: &str,
+    invokes: usize,
+) -> Result<(), String> {
     let sink = Sink::start();
     sink.fail_next(100_000, Fault::Unavailable);
     let port = free_port();
@@ -149,17 +183,22 @@ fn flood(binary: &std::path::Path, python: &std::path::Path) -> Result<(), Strin
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"),
     ];
     let mut sandbox = layer::start_sandbox(binary, "otel", python, &sink, &env)?;
-    for i in 0..5 {
-        let result = sandbox.invoke(r#"{"flood":20,"kib":1900}"#);
-        let all_accepted = result
+    let mut statuses = Vec::new();
+    for i in 0..invokes {
+        let result = sandbox.invoke(&format!(r#"{{"flood":20,{event}}}"#));
+        // Every request answered, whether accepted (200) or refused (400, 413).
+        let answered = result
             .response
             .as_deref()
-            .is_some_and(|r| r.contains(r#"{"200": 20}"#));
-        if !all_accepted {
-            return Err(format!(
-                "flood invoke {i}: {result:?}\n{}",
-                sandbox.extension_log()
-            ));
+            .filter(|r| r.contains(r#""flood""#) && r.contains("20}"));
+        match answered {
+            Some(response) => statuses.push(response.to_string()),
+            None => {
+                return Err(format!(
+                    "flood invoke {i}: {result:?}\n{}",
+                    sandbox.extension_log()
+                ))
+            }
         }
     }
     let rss = sandbox
@@ -168,9 +207,10 @@ fn flood(binary: &std::path::Path, python: &std::path::Path) -> Result<(), Strin
         .filter_map(|(_, kb)| *kb)
         .max();
     sandbox.shutdown();
-    let what = "receiver flooded (100 requests of ~2 MB, backend down)";
+    let requests = 20 * invokes;
     println!(
-        "| peak RSS of the extension, {what} | {} kB |",
+        "| peak RSS of the extension, receiver flooded with {requests} requests of {what}, backend down (answers: {}) | {} kB |",
+        statuses.last().map(String::as_str).unwrap_or(""),
         rss.unwrap_or(0)
     );
     Ok(())

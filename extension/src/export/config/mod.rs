@@ -8,6 +8,10 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue, Uri};
 use metricline_proto::relay::Signal;
 
+mod endpoint;
+
+use endpoint::resolve_endpoint;
+
 /// The wire protocol of the OTLP exporter (`OTEL_EXPORTER_OTLP_PROTOCOL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
@@ -41,8 +45,6 @@ pub struct ExporterConfig {
 
 pub const GRPC_EXPORT_PATH: &str =
     "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
-const DEFAULT_HTTP_BASE: &str = "http://localhost:4318";
-const DEFAULT_GRPC_BASE: &str = "http://localhost:4317";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The spec's "0 means no limit"; an export never outlives a Lambda invoke (15 min) anyway.
 const NO_LIMIT_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -160,73 +162,6 @@ fn lookup(
         let value = env(&var)?.trim().to_string();
         (!value.is_empty()).then_some((var, value))
     })
-}
-
-fn resolve_endpoint(
-    protocol: Protocol,
-    signal: Signal,
-    env: &dyn Fn(&str) -> Option<String>,
-    warnings: &mut Vec<String>,
-) -> Uri {
-    let default_base = match protocol {
-        Protocol::Grpc => DEFAULT_GRPC_BASE,
-        _ => DEFAULT_HTTP_BASE,
-    };
-    let (base, per_signal) = match lookup(env, signal, "ENDPOINT") {
-        None => (default_base.to_string(), false),
-        Some((var, value)) => {
-            if parse_absolute_url(&value).is_some() {
-                (value, var != "OTEL_EXPORTER_OTLP_ENDPOINT")
-            } else {
-                warnings.push(format!(
-                    "{var} is not an absolute http:// or https:// URL; using {default_base}"
-                ));
-                (default_base.to_string(), false)
-            }
-        }
-    };
-    let url = match protocol {
-        // gRPC names the method in the path; the endpoint only gives scheme, host and port.
-        Protocol::Grpc => {
-            let uri = parse_absolute_url(&base).expect("validated above");
-            format!(
-                "{}://{}{}",
-                uri.scheme_str().unwrap_or("http"),
-                uri.authority().map(|a| a.as_str()).unwrap_or(""),
-                signal.grpc_path()
-            )
-        }
-        _ if per_signal => base,
-        _ => http_signal_url(&base, signal),
-    };
-    parse_absolute_url(&url).expect("built from a validated URL")
-}
-
-/// A URL with an `http` or `https` scheme and a host; an empty path reads as `/`.
-pub(crate) fn parse_absolute_url(value: &str) -> Option<Uri> {
-    let uri: Uri = value.parse().ok()?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
-    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
-    (scheme_ok && host_ok).then_some(uri)
-}
-
-/// The spec's rule for the generic endpoint: a base URL to which `v1/<signal>` is appended
-/// after ensuring exactly one `/` between them.
-pub(crate) fn http_signal_url(base: &str, signal: Signal) -> String {
-    let (without_query, query) = match base.split_once('?') {
-        Some((url, query)) => (url, Some(query)),
-        None => (base, None),
-    };
-    let mut url = without_query.to_string();
-    if !url.ends_with('/') {
-        url.push('/');
-    }
-    url.push_str(signal.http_path());
-    if let Some(query) = query {
-        url.push('?');
-        url.push_str(query);
-    }
-    url
 }
 
 pub(crate) fn parse_protocol(value: &str) -> Option<Protocol> {

@@ -213,3 +213,128 @@ fn protocol_and_compression_are_case_insensitive_and_warn_when_unknown() {
     assert!(warnings[0].contains("grpc, http/protobuf, http/json"));
     assert!(warnings[1].contains("gzip, none"));
 }
+
+fn signal_config(signal: Signal, vars: &[(&str, &str)]) -> (ExporterConfig, Vec<String>) {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    ExporterConfig::for_signal(
+        &move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+        signal,
+    )
+}
+
+#[test]
+fn a_grpc_endpoint_without_a_scheme_is_tls_unless_insecure_is_true() {
+    let grpc = ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+    let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317");
+    for (insecure, scheme) in [
+        (None, "https"),
+        (Some("false"), "https"),
+        (Some("FALSE"), "https"),
+        (Some("true"), "http"),
+        (Some(" True "), "http"),
+    ] {
+        let mut vars = vec![grpc, endpoint];
+        if let Some(value) = insecure {
+            vars.push(("OTEL_EXPORTER_OTLP_INSECURE", value));
+        }
+        let (c, warnings) = config(&vars);
+        assert!(warnings.is_empty(), "{insecure:?}: {warnings:?}");
+        assert_eq!(c.endpoint.scheme_str(), Some(scheme), "{insecure:?}");
+        assert_eq!(c.endpoint.authority().unwrap(), "collector:4317");
+        assert_eq!(c.endpoint.path(), GRPC_EXPORT_PATH);
+    }
+}
+
+#[test]
+fn insecure_does_not_touch_an_endpoint_with_a_scheme() {
+    for (endpoint, scheme) in [
+        ("https://collector:4317", "https"),
+        ("http://collector:4317", "http"),
+    ] {
+        for insecure in ["true", "false"] {
+            let (c, warnings) = config(&[
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
+                ("OTEL_EXPORTER_OTLP_INSECURE", insecure),
+            ]);
+            assert!(warnings.is_empty());
+            assert_eq!(
+                c.endpoint.scheme_str(),
+                Some(scheme),
+                "{endpoint} {insecure}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_scheme_less_endpoint_is_refused_for_http_whatever_insecure_says() {
+    let (c, warnings) = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+        ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+    ]);
+    assert_eq!(c.endpoint, "http://localhost:4318/v1/metrics");
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].starts_with("OTEL_EXPORTER_OTLP_ENDPOINT is not an absolute"),
+        "{warnings:?}"
+    );
+    let (c, warnings) = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector:4317"),
+    ]);
+    assert_eq!(c.endpoint.authority().unwrap(), "localhost:4317");
+    assert!(warnings[0].contains("nor host:port"), "{warnings:?}");
+}
+
+#[test]
+fn a_bad_insecure_value_warns_naming_the_variable_and_keeps_tls() {
+    let (c, warnings) = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+        ("OTEL_EXPORTER_OTLP_METRICS_INSECURE", "yes"),
+    ]);
+    assert_eq!(c.endpoint.scheme_str(), Some("https"));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("OTEL_EXPORTER_OTLP_METRICS_INSECURE=\"yes\" is not valid"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[0].contains("accepted: true, false"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn each_signal_reads_its_own_insecure_before_the_generic_one() {
+    let vars = [
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+        ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+        ("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "false"),
+        ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "logs-collector:4317"),
+    ];
+    let scheme = |signal| {
+        let (c, warnings) = signal_config(signal, &vars);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        (
+            c.endpoint.scheme_str().unwrap().to_string(),
+            c.endpoint.host().unwrap().to_string(),
+        )
+    };
+    assert_eq!(scheme(Signal::Metrics), ("http".into(), "collector".into()));
+    assert_eq!(scheme(Signal::Traces), ("https".into(), "collector".into()));
+    assert_eq!(
+        scheme(Signal::Logs),
+        ("http".into(), "logs-collector".into())
+    );
+    let (c, _) = signal_config(Signal::Logs, &vars);
+    assert_eq!(
+        c.endpoint.path(),
+        "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+    );
+}

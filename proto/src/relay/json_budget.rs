@@ -1,0 +1,115 @@
+//! The memory bound of an OTLP/JSON body. JSON has to be decoded into messages before it
+//! can be held as protobuf, and decoding amplifies: an empty object `{}` (three bytes with
+//! its comma) becomes a whole message of a few hundred bytes, and a Vec doubling as it
+//! grows can hold twice that. So before decoding, one pass over the text counts what the
+//! decode will allocate one by one (objects, and the elements of arrays), and a body with
+//! more than [`MAX_JSON_VALUES`] is refused: the decoded form then stays within a bound
+//! that does not depend on the body's shape (docs/otlp-receiver.md has the figures).
+//!
+//! The pass keeps the kind of each open container in a fixed bit stack, so it allocates
+//! nothing; a body nested deeper than serde_json accepts is refused here already.
+
+/// Objects and array elements one JSON request may hold.
+pub const MAX_JSON_VALUES: usize = 16 * 1024;
+/// serde_json's own nesting limit.
+const MAX_DEPTH: usize = 128;
+
+/// Counts the body's objects and array elements; `Err` with the reason past the limit.
+pub fn check(body: &[u8]) -> Result<(), String> {
+    check_with(body, MAX_JSON_VALUES)
+}
+
+fn check_with(body: &[u8], max: usize) -> Result<(), String> {
+    let mut arrays = [0u64; MAX_DEPTH / 64];
+    let mut depth = 0usize;
+    let mut values = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    // Whether an element starts at the next value: just after `[` or an array's `,`.
+    let mut element_pending = false;
+    for &byte in body {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if byte.is_ascii_whitespace() {
+            continue;
+        }
+        let in_array = depth > 0 && arrays[(depth - 1) / 64] >> ((depth - 1) % 64) & 1 == 1;
+        if element_pending && byte != b']' {
+            values += 1;
+            element_pending = false;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                if depth == MAX_DEPTH {
+                    return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+                }
+                let (word, bit) = (depth / 64, depth % 64);
+                arrays[word] &= !(1 << bit);
+                arrays[word] |= u64::from(byte == b'[') << bit;
+                depth += 1;
+                values += usize::from(byte == b'{' && !in_array);
+                element_pending = byte == b'[';
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                element_pending = false;
+            }
+            b',' => element_pending = in_array,
+            _ => {}
+        }
+    }
+    if values > max {
+        return Err(format!(
+            "{values} objects and array elements, over the {max} a JSON request may hold: \
+             send smaller batches, or protobuf"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The count, read from the refusal of a zero budget.
+    fn values(body: &str) -> usize {
+        match check_with(body.as_bytes(), 0) {
+            Err(reason) => reason.split(' ').next().unwrap().parse().unwrap(),
+            Ok(()) => 0,
+        }
+    }
+
+    #[test]
+    fn objects_and_array_elements_are_counted_and_text_is_not() {
+        assert_eq!(values("{}"), 1);
+        assert_eq!(values(r#"{"a":{"b":{}}}"#), 3);
+        assert_eq!(values("[1, 2 ,3]"), 3);
+        assert_eq!(values("[]"), 0);
+        assert_eq!(values("[[], [ ]]"), 2);
+        assert_eq!(values(r#"[{}, {"x": [true]}]"#), 3);
+        // Braces, brackets, commas and escaped quotes inside strings are text.
+        assert_eq!(values(r#"{"k": "{[,]} \"{\" \\"}"#), 1);
+        assert_eq!(values(r#"["a,b", "c"]"#), 2);
+    }
+
+    #[test]
+    fn past_the_budget_or_too_deep_is_refused_with_the_reason() {
+        let body = format!("[{}]", vec!["{}"; MAX_JSON_VALUES].join(","));
+        assert!(check(body.as_bytes()).is_ok());
+        let body = format!("[{}]", vec!["{}"; MAX_JSON_VALUES + 1].join(","));
+        let err = check(body.as_bytes()).unwrap_err();
+        assert!(
+            err.starts_with(&format!("{} objects", MAX_JSON_VALUES + 1)),
+            "{err}"
+        );
+        let deep = "[".repeat(MAX_DEPTH + 1);
+        assert!(check(deep.as_bytes()).unwrap_err().contains("deeper"));
+    }
+}
