@@ -143,27 +143,10 @@ impl Aggregator {
             return;
         }
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
-        // Look up by reference: an existing stream costs no allocation.
-        let held = match self.streams.get_mut(&key) {
-            Some(stream) if !stream.is_idle() => {
-                let added = stream.record(key.kind, &key.unit, &self.config, t, value);
-                self.added(added);
-                return;
-            }
-            held => held.is_some(),
-        };
+        let overflow_set = is_overflow_set(&key.attributes);
+        // Looked up by reference: an existing stream costs no allocation.
         let metric = MetricRef::of(&key);
-        let admit = self
-            .metrics
-            .admit(metric, is_overflow_set(&key.attributes), false);
-        self.record_new(
-            admit,
-            metric,
-            held.then_some(&key),
-            || key.clone(),
-            t,
-            value,
-        );
+        self.record_at(&key, metric, overflow_set, false, || key.clone(), t, value);
     }
 
     /// Adds one value of a source (log lines, receivers), borrowed as the line parsers
@@ -173,30 +156,47 @@ impl Aggregator {
             return Recorded::NotFinite;
         }
         let (key, t, value) = (point.key, point.time_unix_nano, point.value);
-        let held = match self.streams.get_mut(&key) {
-            Some(stream) if !stream.is_idle() => {
-                let added = stream.record(key.kind, key.unit, &self.config, t, value);
-                self.added(added);
-                return Recorded::Stream;
-            }
-            held => held.is_some(),
-        };
         let metric = MetricRef {
             name: key.name,
             unit: key.unit,
             kind: key.kind,
         };
-        let admit = self
-            .metrics
-            .admit(metric, is_overflow_set(key.attributes), true);
-        self.record_new(
-            admit,
+        let overflow_set = is_overflow_set(key.attributes);
+        self.record_at(
+            &key,
             metric,
-            held.then_some(&key),
+            overflow_set,
+            true,
             || key.to_stream_key(),
             t,
             value,
         )
+    }
+
+    /// Records a value of the stream `key` (of `metric`): into its stream if the table
+    /// holds it counted, else where the limits admit it. `source`: see [`Metrics::admit`].
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn record_at<Q: Hash + Equivalent<Arc<StreamKey>>>(
+        &mut self,
+        key: &Q,
+        metric: MetricRef<'_>,
+        overflow_set: bool,
+        source: bool,
+        owned: impl FnOnce() -> StreamKey,
+        t: u64,
+        value: f64,
+    ) -> Recorded {
+        let held = match self.streams.get_mut(key) {
+            Some(stream) if !stream.is_idle() => {
+                let added = stream.record(metric.kind, metric.unit, &self.config, t, value);
+                self.added(added);
+                return Recorded::Stream;
+            }
+            held => held.is_some(),
+        };
+        let admit = self.metrics.admit(metric, overflow_set, source);
+        self.record_new(admit, metric, held.then_some(key), owned, t, value)
     }
 
     /// Records a value the stream table has no counted stream for, where `admit` sends it.
