@@ -23,7 +23,7 @@ const LARGEST: usize = 1024 * 1024;
 /// Freed blocks kept at most.
 pub const SLOTS: usize = 8;
 /// Bytes of freed blocks kept at most.
-pub const KEPT: usize = 1024 * 1024;
+pub const KEPT: usize = 512 * 1024;
 /// The C library's malloc aligns to 16 bytes; larger alignments are not kept.
 const ALIGN: usize = 16;
 
