@@ -214,3 +214,47 @@ fn a_json_body_past_the_value_budget_is_refused_before_it_is_decoded() {
     assert!(err.0.contains("objects and array elements"), "{err}");
     assert!(peak <= size + 4096, "refused without decoding: {peak} B");
 }
+
+/// Merged batches as a backend configured for `http/json` is sent them: the peak while
+/// the batch is written as OTLP/JSON (`Forward::json`).
+fn json_batches() -> Vec<(&'static str, Vec<u8>, usize)> {
+    let empty_spans = |n: usize| traces_around(&[2 << 3 | 2, 0].repeat(n));
+    let mut typical = Vec::new();
+    for i in 0..512u32 {
+        let mut span = Vec::new();
+        field(1, &[7; 16], &mut span);
+        field(2, &i.to_le_bytes().repeat(2), &mut span);
+        field(5, format!("GET /orders/{i}").as_bytes(), &mut span);
+        for a in 0..10 {
+            let (mut kv, mut value) = (Vec::new(), Vec::new());
+            field(1, format!("value-{a}-{i}").as_bytes(), &mut value);
+            field(1, format!("attribute.{a}").as_bytes(), &mut kv);
+            field(2, &value, &mut kv);
+            field(9, &kv, &mut span);
+        }
+        field(2, &span, &mut typical);
+    }
+    vec![
+        ("128 Ki empty spans (256 KiB)", empty_spans(128 << 10), 128 << 10),
+        ("16 383 empty spans", empty_spans(16_383), 16_383),
+        ("512 spans of 10 attributes", traces_around(&typical), 512),
+    ]
+}
+
+#[test]
+fn a_batch_for_a_json_backend_is_written_within_a_bounded_amount() {
+    use metricline_proto::otlp::OtlpBody;
+    use metricline_proto::relay::Forward;
+    for (what, protobuf, items) in json_batches() {
+        let size = protobuf.len();
+        let forward = Forward {
+            signal: Signal::Traces,
+            protobuf,
+            items: items as u64,
+            requests: 1,
+        };
+        let mut json_len = 0;
+        let peak = peak_of(&forward, |f| json_len = std::hint::black_box(f.json()).len());
+        println!("JSON forward, {what}: protobuf {size} B, JSON {json_len} B, peak {peak} B");
+    }
+}

@@ -302,3 +302,50 @@ fn every_one_byte_change_is_refused_exactly_when_prost_refuses_it() {
         );
     }
 }
+
+/// Every field, written as OTLP/JSON item by item, means what the whole request written
+/// the way before meant: traces and logs through a `serde_json::Value` (less its `null`s),
+/// metrics through `encode_json` (whose items are written the same way still; its
+/// resources and scopes left out their rarer fields, which now go through the serde
+/// derives). Not quite the protobuf: opentelemetry-proto's serde derives leave out
+/// `AnyValue.string_value_strindex`, both ways.
+#[test]
+fn every_field_written_as_json_means_what_it_meant_before() {
+    use crate::relay::json_out::tests::drop_nulls;
+    fn through_value(request: impl serde::Serialize) -> Vec<u8> {
+        let mut value = serde_json::to_value(request).unwrap();
+        drop_nulls(&mut value);
+        serde_json::to_vec(&value).unwrap()
+    }
+    for (signal, body) in [
+        (Signal::Traces, traces()),
+        (Signal::Logs, logs()),
+    ] {
+        let before = match signal {
+            Signal::Traces => through_value(ExportTraceServiceRequest::decode(&*body).unwrap()),
+            _ => through_value(ExportLogsServiceRequest::decode(&*body).unwrap()),
+        };
+        assert_eq!(
+            super::json_meaning(signal, &body),
+            super::read_back(signal, &before),
+            "{signal:?}"
+        );
+    }
+    let body = metrics();
+    let request = ExportMetricsServiceRequest::decode(&*body).unwrap();
+    let read = |json: &[u8]| {
+        ExportMetricsServiceRequest::decode(&*super::read_back(Signal::Metrics, json)).unwrap()
+    };
+    let mut want = read(&crate::otlp::encode_json(&request));
+    let full = read(&through_value(&request));
+    for (entry, full) in want.resource_metrics.iter_mut().zip(full.resource_metrics) {
+        entry.resource = full.resource;
+        for (scope, full) in entry.scope_metrics.iter_mut().zip(full.scope_metrics) {
+            scope.scope = full.scope;
+        }
+    }
+    assert_eq!(
+        super::json_meaning(Signal::Metrics, &body),
+        want.encode_to_vec()
+    );
+}

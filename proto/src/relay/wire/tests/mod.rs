@@ -72,6 +72,30 @@ fn meaning(signal: Signal, bytes: &[u8]) -> Vec<u8> {
     .expect("the wire path wrote a decodable request")
 }
 
+/// The batch written as OTLP/JSON, read back with opentelemetry-proto's serde derives and
+/// re-encoded; the JSON holds no `null`.
+fn json_meaning(signal: Signal, batch: &[u8]) -> Vec<u8> {
+    let json = crate::relay::json_out::write(signal, batch);
+    assert!(!String::from_utf8_lossy(&json).contains(":null"));
+    read_back(signal, &json)
+}
+
+/// OTLP/JSON read with opentelemetry-proto's serde derives, encoded as protobuf.
+fn read_back(signal: Signal, json: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(json.to_vec()).expect("UTF-8");
+    match signal {
+        Signal::Metrics => serde_json::from_str::<ExportMetricsServiceRequest>(&text)
+            .map(|r| r.encode_to_vec()),
+        Signal::Traces => {
+            serde_json::from_str::<ExportTraceServiceRequest>(&text).map(|r| r.encode_to_vec())
+        }
+        Signal::Logs => {
+            serde_json::from_str::<ExportLogsServiceRequest>(&text).map(|r| r.encode_to_vec())
+        }
+    }
+    .unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
 fn added(enrichment: &Enrichment) -> Vec<Added> {
     enrichment.added().to_vec()
 }
@@ -97,6 +121,18 @@ proptest! {
                 prop_assert_eq!(&got, &body, "nothing to add: copied as received");
             }
         }
+    }
+
+    #[test]
+    fn a_batch_written_as_json_reads_back_as_its_protobuf(
+        (signal, body) in signal().prop_flat_map(|s| (Just(s), request(s))),
+        with_lambda in any::<bool>(),
+    ) {
+        let enrichment = if with_lambda { lambda() } else { Enrichment::none() };
+        let enriched = enrich(&body, &added(&enrichment), usize::MAX).unwrap();
+        // Two requests merged, as a batch is.
+        let batch = [enriched.as_slice(), body.as_slice()].concat();
+        prop_assert_eq!(json_meaning(signal, &batch), meaning(signal, &batch));
     }
 
     #[test]
