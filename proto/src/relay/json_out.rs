@@ -204,7 +204,7 @@ pub(super) mod tests {
         drop_null_members(&mut bytes, 0);
         let text = String::from_utf8(bytes).unwrap();
         // The same after other text: only the value from `start` is touched.
-        let mut after = format!(r#"{{"k":null,"v":"#).into_bytes();
+        let mut after = br#"{"k":null,"v":"#.to_vec();
         let start = after.len();
         after.extend_from_slice(json.as_bytes());
         drop_null_members(&mut after, start);
