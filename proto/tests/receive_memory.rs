@@ -235,7 +235,11 @@ fn json_batches() -> Vec<(&'static str, Vec<u8>, usize)> {
         field(2, &span, &mut typical);
     }
     vec![
-        ("128 Ki empty spans (256 KiB)", empty_spans(128 << 10), 128 << 10),
+        (
+            "128 Ki empty spans (256 KiB)",
+            empty_spans(128 << 10),
+            128 << 10,
+        ),
         ("16 383 empty spans", empty_spans(16_383), 16_383),
         ("512 spans of 10 attributes", traces_around(&typical), 512),
     ]
@@ -251,10 +255,13 @@ fn a_batch_for_a_json_backend_is_written_within_a_bounded_amount() {
             signal: Signal::Traces,
             protobuf,
             items: items as u64,
+            values: 0,
             requests: 1,
         };
         let mut json_len = 0;
-        let peak = peak_of(&forward, |f| json_len = std::hint::black_box(f.json()).len());
+        let peak = peak_of(&forward, |f| {
+            json_len = std::hint::black_box(f.json()).len()
+        });
         println!("JSON forward, {what}: protobuf {size} B, JSON {json_len} B, peak {peak} B");
     }
 }

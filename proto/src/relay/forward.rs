@@ -13,6 +13,8 @@ pub struct Forward {
     pub protobuf: Vec<u8>,
     /// Items (data points, spans, log records) in it.
     pub items: u64,
+    /// Objects and array elements of its OTLP/JSON, summed over the requests it merges.
+    pub values: usize,
     /// How many received requests it merges.
     pub requests: usize,
 }

@@ -20,6 +20,18 @@ pub fn check(body: &[u8]) -> Result<(), String> {
 }
 
 fn check_with(body: &[u8], max: usize) -> Result<(), String> {
+    let values = count(body)?;
+    if values > max {
+        return Err(format!(
+            "{values} objects and array elements, over the {max} a JSON request may hold: \
+             send smaller batches, or protobuf"
+        ));
+    }
+    Ok(())
+}
+
+/// The body's objects and array elements; `Err` past the nesting limit.
+pub(super) fn count(body: &[u8]) -> Result<usize, String> {
     let mut arrays = [0u64; MAX_DEPTH / 64];
     let mut depth = 0usize;
     let mut values = 0usize;
@@ -65,13 +77,7 @@ fn check_with(body: &[u8], max: usize) -> Result<(), String> {
             _ => {}
         }
     }
-    if values > max {
-        return Err(format!(
-            "{values} objects and array elements, over the {max} a JSON request may hold: \
-             send smaller batches, or protobuf"
-        ));
-    }
-    Ok(())
+    Ok(values)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
 use prost::Message;
 
-use super::super::check;
+use super::super::{check, values};
 use crate::relay::Signal;
 
 fn any(value: Any) -> Option<AnyValue> {
@@ -317,10 +317,7 @@ fn every_field_written_as_json_means_what_it_meant_before() {
         drop_nulls(&mut value);
         serde_json::to_vec(&value).unwrap()
     }
-    for (signal, body) in [
-        (Signal::Traces, traces()),
-        (Signal::Logs, logs()),
-    ] {
+    for (signal, body) in [(Signal::Traces, traces()), (Signal::Logs, logs())] {
         let before = match signal {
             Signal::Traces => through_value(ExportTraceServiceRequest::decode(&*body).unwrap()),
             _ => through_value(ExportLogsServiceRequest::decode(&*body).unwrap()),
@@ -348,4 +345,21 @@ fn every_field_written_as_json_means_what_it_meant_before() {
         super::json_meaning(Signal::Metrics, &body),
         want.encode_to_vec()
     );
+}
+
+/// Packed numbers, repeated strings, every message: counted as the JSON holds them.
+#[test]
+fn every_field_is_counted_as_the_json_holds_it() {
+    for (signal, body) in [
+        (Signal::Traces, traces()),
+        (Signal::Logs, logs()),
+        (Signal::Metrics, metrics()),
+    ] {
+        let canonical = super::meaning(signal, &body);
+        assert_eq!(
+            values(signal, &canonical),
+            super::json_count(signal, &canonical),
+            "{signal:?}"
+        );
+    }
 }

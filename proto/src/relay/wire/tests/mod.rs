@@ -84,8 +84,9 @@ fn json_meaning(signal: Signal, batch: &[u8]) -> Vec<u8> {
 fn read_back(signal: Signal, json: &[u8]) -> Vec<u8> {
     let text = String::from_utf8(json.to_vec()).expect("UTF-8");
     match signal {
-        Signal::Metrics => serde_json::from_str::<ExportMetricsServiceRequest>(&text)
-            .map(|r| r.encode_to_vec()),
+        Signal::Metrics => {
+            serde_json::from_str::<ExportMetricsServiceRequest>(&text).map(|r| r.encode_to_vec())
+        }
         Signal::Traces => {
             serde_json::from_str::<ExportTraceServiceRequest>(&text).map(|r| r.encode_to_vec())
         }
@@ -94,6 +95,17 @@ fn read_back(signal: Signal, json: &[u8]) -> Vec<u8> {
         }
     }
     .unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Objects and array elements of the request's JSON as opentelemetry-proto's serde derives
+/// write it, counted by the receive side's JSON pass.
+fn json_count(signal: Signal, body: &[u8]) -> usize {
+    let json = match signal {
+        Signal::Metrics => serde_json::to_vec(&ExportMetricsServiceRequest::decode(body).unwrap()),
+        Signal::Traces => serde_json::to_vec(&ExportTraceServiceRequest::decode(body).unwrap()),
+        Signal::Logs => serde_json::to_vec(&ExportLogsServiceRequest::decode(body).unwrap()),
+    };
+    crate::relay::json_budget::count(&json.unwrap()).unwrap()
 }
 
 fn added(enrichment: &Enrichment) -> Vec<Added> {
@@ -133,6 +145,18 @@ proptest! {
         // Two requests merged, as a batch is.
         let batch = [enriched.as_slice(), body.as_slice()].concat();
         prop_assert_eq!(json_meaning(signal, &batch), meaning(signal, &batch));
+    }
+
+    #[test]
+    fn values_are_counted_as_the_json_of_the_decoded_request_holds_them(
+        (signal, body) in signal().prop_flat_map(|s| (Just(s), request(s))),
+    ) {
+        // Parts of one message written apart (a resource and its added attributes) are
+        // counted apart: never fewer than the JSON holds, and as many once re-encoded.
+        let canonical = meaning(signal, &body);
+        let json = json_count(signal, &canonical);
+        prop_assert_eq!(values(signal, &canonical), json);
+        prop_assert!(values(signal, &body) >= json);
     }
 
     #[test]
