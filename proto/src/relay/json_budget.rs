@@ -35,17 +35,11 @@ pub(super) fn count(body: &[u8]) -> Result<usize, String> {
     let mut arrays = [0u64; MAX_DEPTH / 64];
     let mut depth = 0usize;
     let mut values = 0usize;
-    let (mut in_string, mut escaped) = (false, false);
+    let mut strings = Strings::default();
     // Whether an element starts at the next value: just after `[` or an array's `,`.
     let mut element_pending = false;
     for &byte in body {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
+        if strings.inside(byte) {
             continue;
         }
         if byte.is_ascii_whitespace() {
@@ -57,7 +51,6 @@ pub(super) fn count(body: &[u8]) -> Result<usize, String> {
             element_pending = false;
         }
         match byte {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 if depth == MAX_DEPTH {
                     return Err(format!("nested deeper than {MAX_DEPTH} levels"));
@@ -78,6 +71,32 @@ pub(super) fn count(body: &[u8]) -> Result<usize, String> {
         }
     }
     Ok(values)
+}
+
+/// Whether a byte of JSON text is inside a string, fed the text byte by byte: strings are
+/// skipped with their escapes, so what they hold is never read as structure.
+#[derive(Default)]
+pub(super) struct Strings {
+    open: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Whether `byte` belongs to a string begun before it (its text, an escape, its closing
+    /// quote). An opening quote is not inside: it is structure, and begins a string.
+    pub fn inside(&mut self, byte: u8) -> bool {
+        if !self.open {
+            self.open = byte == b'"';
+            return false;
+        }
+        match byte {
+            _ if self.escaped => self.escaped = false,
+            b'\\' => self.escaped = true,
+            b'"' => self.open = false,
+            _ => {}
+        }
+        true
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use serde::Serialize;
 
+use super::json_budget::Strings;
 use super::wire::payloads;
 use super::Signal;
 
@@ -60,18 +61,10 @@ fn write_request(
     out.push(b'{');
     array(out, entries, payloads(request, 1), |out, entry| {
         out.push(b'{');
-        if let Some(resource) = merged::<Resource>(entry, 1) {
-            key(out, "resource");
-            serde(out, &resource);
-            out.push(b',');
-        }
+        first_field::<Resource>(out, "resource", entry);
         array(out, scopes, payloads(entry, 2), |out, scope_entry| {
             out.push(b'{');
-            if let Some(scope) = merged::<InstrumentationScope>(scope_entry, 1) {
-                key(out, "scope");
-                serde(out, &scope);
-                out.push(b',');
-            }
+            first_field::<InstrumentationScope>(out, "scope", scope_entry);
             array(out, items, payloads(scope_entry, 2), &item);
             schema_url(out, scope_entry);
             out.push(b'}');
@@ -120,14 +113,18 @@ fn array<'a>(
     out.push(b']');
 }
 
-/// Field `number` of `message`, every occurrence merged as a decode merges them (the
-/// enrichment appends attributes to a resource that way).
-fn merged<M: Message + Default>(message: &[u8], number: u32) -> Option<M> {
+/// `"name":…,` from field 1 of `message` when present, every occurrence merged as a
+/// decode merges them (the enrichment appends attributes to a resource that way).
+fn first_field<M: Message + Default + Serialize>(out: &mut Vec<u8>, name: &str, message: &[u8]) {
     let mut merged: Option<M> = None;
-    for payload in payloads(message, number) {
+    for payload in payloads(message, 1) {
         merged.get_or_insert_with(M::default).merge(payload).ok();
     }
-    merged
+    if let Some(value) = merged {
+        key(out, name);
+        serde(out, &value);
+        out.push(b',');
+    }
 }
 
 /// `,"schemaUrl":"…"` from the last field 3, unless empty.
@@ -149,23 +146,17 @@ fn drop_null_members(json: &mut Vec<u8>, start: usize) {
     // Where the last string begun outside a string starts in the output: the key, when a
     // `:` follows it.
     let mut key_start = 0;
-    let (mut in_string, mut escaped, mut skip_comma) = (false, false, false);
+    let (mut strings, mut skip_comma) = (Strings::default(), false);
     while read < json.len() {
         let byte = json[read];
         read += 1;
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-        } else if std::mem::take(&mut skip_comma) && byte == b',' {
+        let structure = !strings.inside(byte);
+        if structure && std::mem::take(&mut skip_comma) && byte == b',' {
             continue;
-        } else if byte == b'"' {
-            in_string = true;
+        }
+        if structure && byte == b'"' {
             key_start = write;
-        } else if byte == b'n' && write > start && json[write - 1] == b':' {
+        } else if structure && byte == b'n' && write > start && json[write - 1] == b':' {
             // `"name":null`: back to where the key began, and one comma goes: the one
             // before the member, or else (first member) the one after it.
             read += 3;
@@ -184,20 +175,8 @@ fn drop_null_members(json: &mut Vec<u8>, start: usize) {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::drop_null_members;
-
-    /// What the relay did before: drop the `null` members of a value tree.
-    pub(in crate::relay) fn drop_nulls(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::Object(map) => {
-                map.retain(|_, v| !v.is_null());
-                map.values_mut().for_each(drop_nulls);
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
-            _ => {}
-        }
-    }
 
     fn stripped(json: &str) -> String {
         let mut bytes = json.as_bytes().to_vec();
@@ -264,8 +243,8 @@ pub(super) mod tests {
     #[test]
     fn the_meaning_is_that_of_the_value_without_its_null_members() {
         let text = r#"{"a":null,"b":[null,{"c":null,"d":"n:null\\"},[{"e":null}]],"f":{"g":{"h":null}},"i":true,"j":null}"#;
-        let mut expected: serde_json::Value = serde_json::from_str(text).unwrap();
-        drop_nulls(&mut expected);
+        let expected =
+            serde_json::json!({"b": [null, {"d": "n:null\\"}, [{}]], "f": {"g": {}}, "i": true});
         let got: serde_json::Value = serde_json::from_str(&stripped(text)).unwrap();
         assert_eq!(got, expected);
     }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use metricline_tests::layer;
+use metricline_tests::otel_function::spans_delivered;
 use metricline_tests::sandbox::{self, InvokeStatus};
 use metricline_tests::sink::{Fault, Sink};
 
@@ -123,13 +124,7 @@ fn main() -> Result<(), String> {
         .filter_map(|(_, kb)| *kb)
         .max();
     sandbox.shutdown();
-    let spans: usize = sink
-        .traces()
-        .iter()
-        .flat_map(|t| &t.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .map(|s| s.spans.len())
-        .sum();
+    let spans = spans_delivered(&sink);
     if spans != 50 * invokes {
         return Err(format!(
             "{spans} spans reached the sink, not {}",
@@ -254,13 +249,7 @@ fn flood(
         .max();
     sandbox.shutdown();
     let requests = 20 * invokes;
-    let spans: usize = sink
-        .traces()
-        .iter()
-        .flat_map(|t| &t.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .map(|s| s.spans.len())
-        .sum();
+    let spans = spans_delivered(&sink);
     println!(
         "| peak RSS of the extension, receiver flooded with {requests} requests of {what}, {backend} (answers: {}; {spans} spans delivered in {} requests) | {} kB |",
         statuses.last().map(String::as_str).unwrap_or(""),
