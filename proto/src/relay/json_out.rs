@@ -49,9 +49,10 @@ pub fn write(signal: Signal, request: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `{"<entries>":[{"resource":…,"<scopes>":[{"scope":…,"<items>":[…]}]}]}`. In each of the
-/// three messages `Export…Request`, `Resource…` and `Scope…`, field 1 is the one below
-/// (or the resource, scope) and field 2 the repeated level below, field 3 the schema URL.
+/// `{"<entries>":[{"resource":…,"<scopes>":[{"scope":…,"<items>":[…]}]}]}`. The
+/// request's field 1 holds the `Resource…` entries; in an entry and in a scope entry alike,
+/// field 1 is the resource (the scope), field 2 the repeated level below, field 3 the
+/// schema URL.
 fn write_request(
     out: &mut Vec<u8>,
     request: &[u8],
