@@ -1,6 +1,8 @@
 //! What the receiver passes through: enriched, merged into one request per signal, sent
-//! once; an outage keeps what fits the buffer and counts what it sheds; a refused batch is
-//! counted, not retried; a taken port or an exporter aimed at the receiver leaves it off.
+//! once; for an http/json backend, batches within the JSON value budget and a request past
+//! it refused when received; an outage keeps what fits the buffer and counts what it sheds;
+//! a refused batch is counted, not retried; a taken port or an exporter aimed at the
+//! receiver leaves it off.
 
 mod otlp_support;
 mod pipeline_support;
@@ -90,7 +92,64 @@ async fn requests_pass_through_enriched_and_merged_into_one_request_per_signal()
 }
 
 fn traces_spans(service: &str) -> Vec<ScopeSpans> {
-    traces(service, 2).resource_spans[0].scope_spans.clone()
+    traces_of(service, 2)
+}
+
+#[tokio::test]
+async fn a_json_backend_gets_batches_within_the_value_budget_and_past_it_is_refused() {
+    let sink = Sink::start();
+    let json = [("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")];
+    let (relay, addr, shared) = receiver_with(&sink, 4 << 20, &json).await;
+    // Each about 9 000 objects and array elements as JSON: two do not fit one batch.
+    for service in ["a", "b"] {
+        accepted(addr, "/v1/traces", traces(service, 9_000).encode_to_vec()).await;
+    }
+    // One request that could not be written within the budget is refused, with the reason.
+    let past = post(
+        addr,
+        "/v1/traces",
+        &[PROTOBUF],
+        traces("c", 17_000).encode_to_vec(),
+    )
+    .await;
+    assert_eq!(past.status, 400);
+    let status = status_message(&past.body);
+    assert!(
+        status.contains("the traces backend is configured for http/json")
+            && status.contains("over the 16384"),
+        "{status}"
+    );
+    // Logs go to an http/protobuf backend: no value budget.
+    let many_logs = logs_of(20_000);
+    accepted(addr, "/v1/logs", many_logs.encode_to_vec()).await;
+
+    relay.flush(soon(), Attempt::UnlessBackingOff).await;
+    let traces = sink.traces();
+    assert_eq!(traces.len(), 2, "split by the value budget");
+    let spans: Vec<usize> = traces
+        .iter()
+        .map(|t| t.resource_spans[0].scope_spans[0].spans.len())
+        .collect();
+    assert_eq!(spans, [9_000, 9_000]);
+    assert_eq!(
+        traces[1].resource_spans[0].scope_spans,
+        self::traces_of("b", 9_000)
+    );
+    assert_eq!(sink.logs().len(), 1);
+    assert_eq!(dropped(&shared, "traces", "rejected"), 0.0);
+}
+
+fn traces_of(service: &str, spans: usize) -> Vec<ScopeSpans> {
+    traces(service, spans).resource_spans[0].scope_spans.clone()
+}
+
+fn logs_of(
+    records: usize,
+) -> opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest {
+    let mut request = logs("many");
+    let record = request.resource_logs[0].scope_logs[0].log_records[0].clone();
+    request.resource_logs[0].scope_logs[0].log_records = vec![record; records];
+    request
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 //! size limit is received, counted by a global allocator that follows this thread's
 //! allocations. The decode path the receiver used before is measured beside it, to show
 //! what the bound replaces. `cargo test -p metricline-proto --test receive_memory --
-//! --nocapture` prints the figures.
+//! --nocapture` prints the figures. The last test does the same for a merged batch written
+//! as OTLP/JSON for a backend configured for `http/json`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -213,4 +214,92 @@ fn a_json_body_past_the_value_budget_is_refused_before_it_is_decoded() {
     let err = refused.unwrap().unwrap_err();
     assert!(err.0.contains("objects and array elements"), "{err}");
     assert!(peak <= size + 4096, "refused without decoding: {peak} B");
+}
+
+/// Merged batches as a backend configured for `http/json` is sent them: the peak while
+/// the batch is written as OTLP/JSON (`Forward::json`). The first is past the value
+/// budget (a batch as they were merged before it); the others within it.
+fn json_batches() -> Vec<(&'static str, Vec<u8>, usize)> {
+    let empty_spans = |n: usize| traces_around(&[2 << 3 | 2, 0].repeat(n));
+    let mut typical = Vec::new();
+    for i in 0..512u32 {
+        let mut span = Vec::new();
+        field(1, &[7; 16], &mut span);
+        field(2, &i.to_le_bytes().repeat(2), &mut span);
+        field(5, format!("GET /orders/{i}").as_bytes(), &mut span);
+        for a in 0..10 {
+            let (mut kv, mut value) = (Vec::new(), Vec::new());
+            field(1, format!("value-{a}-{i}").as_bytes(), &mut value);
+            field(1, format!("attribute.{a}").as_bytes(), &mut kv);
+            field(2, &value, &mut kv);
+            field(9, &kv, &mut span);
+        }
+        field(2, &span, &mut typical);
+    }
+    let mut one_span = Vec::new();
+    field(2, &[9 << 3 | 2, 0].repeat(16_380), &mut one_span);
+    vec![
+        (
+            "128 Ki empty spans (256 KiB)",
+            empty_spans(128 << 10),
+            128 << 10,
+        ),
+        ("16 383 empty spans", empty_spans(16_383), 16_383),
+        (
+            "one span of 16 380 empty attributes",
+            traces_around(&one_span),
+            1,
+        ),
+        ("512 spans of 10 attributes", traces_around(&typical), 512),
+    ]
+}
+
+/// What the relay did before: decode the whole batch, turn it into a value tree, drop its
+/// `null` members, write it.
+fn value_tree_path(protobuf: &[u8]) -> usize {
+    fn drop_nulls(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.retain(|_, v| !v.is_null());
+                map.values_mut().for_each(drop_nulls);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+            _ => {}
+        }
+    }
+    let request = ExportTraceServiceRequest::decode(protobuf).unwrap();
+    let mut value = serde_json::to_value(&request).unwrap();
+    drop_nulls(&mut value);
+    serde_json::to_vec(&value).unwrap().len()
+}
+
+/// The most live bytes writing a batch within the value budget as JSON may take.
+const JSON_FORWARD_PEAK: usize = 8 << 20;
+
+#[test]
+fn a_batch_for_a_json_backend_is_written_within_a_bounded_amount() {
+    use metricline_proto::otlp::OtlpBody;
+    use metricline_proto::relay::Forward;
+    for (i, (what, protobuf, items)) in json_batches().into_iter().enumerate() {
+        let size = protobuf.len();
+        let forward = Forward {
+            signal: Signal::Traces,
+            protobuf,
+            items: items as u64,
+            values: 0,
+            requests: 1,
+        };
+        let before = peak_of(&forward, |f| {
+            std::hint::black_box(value_tree_path(&f.protobuf));
+        });
+        let mut json_len = 0;
+        let peak = peak_of(&forward, |f| {
+            json_len = std::hint::black_box(f.json()).len()
+        });
+        println!(
+            "JSON forward, {what}: protobuf {size} B, JSON {json_len} B, value tree path \
+             peak {before} B, item by item peak {peak} B"
+        );
+        assert!(i == 0 || peak <= JSON_FORWARD_PEAK, "{what}: {peak} B");
+    }
 }

@@ -134,13 +134,7 @@ pub fn nothing_in_flight_across_next(h: &Harness) {
 /// Spans, log records and metric points of the function that reached the sink, and the
 /// items metricline counted as dropped, per signal.
 pub fn delivered_and_dropped(sink: &Sink) -> [(usize, f64); 3] {
-    let spans = sink
-        .traces()
-        .iter()
-        .flat_map(|t| &t.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .map(|s| s.spans.len())
-        .sum();
+    let spans = spans_delivered(sink);
     let records = sink
         .logs()
         .iter()
@@ -163,4 +157,14 @@ pub fn delivered_and_dropped(sink: &Sink) -> [(usize, f64); 3] {
         (spans, dropped("traces")),
         (records, dropped("logs")),
     ]
+}
+
+/// The spans of every traces request the sink accepted.
+pub fn spans_delivered(sink: &Sink) -> usize {
+    sink.traces()
+        .iter()
+        .flat_map(|t| &t.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum()
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use metricline_proto::relay::{
-    self, Encoding, Enrichment, Forward, Malformed, Pending, Shed, Signal,
+    self, Encoding, Enrichment, Forward, Malformed, Pending, Shed, Signal, MAX_JSON_VALUES,
 };
 use metricline_proto::self_metrics::DropReason;
 
@@ -14,16 +14,25 @@ use crate::pipeline::{Now, Shared};
 pub struct Inbox {
     pending: Mutex<Pending>,
     enrichment: Enrichment,
+    /// Per signal ([`Signal::index`]): whether its backend is configured for `http/json`,
+    /// whose batches are bounded in objects and array elements too.
+    json: [bool; 3],
     /// Drop counts go into the aggregator, to leave with the extension's own metrics.
     shared: Arc<Shared>,
     overflow_logged: AtomicBool,
 }
 
 impl Inbox {
-    pub fn new(buffer_bytes: usize, enrichment: Enrichment, shared: Arc<Shared>) -> Self {
+    pub fn new(
+        buffer_bytes: usize,
+        enrichment: Enrichment,
+        json: [bool; 3],
+        shared: Arc<Shared>,
+    ) -> Self {
         Inbox {
             pending: Mutex::new(Pending::new(buffer_bytes)),
             enrichment,
+            json,
             shared,
             overflow_logged: AtomicBool::new(false),
         }
@@ -33,7 +42,9 @@ impl Inbox {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues one request body (already decompressed) for the next flush.
+    /// Queues one request body (already decompressed) for the next flush. For a JSON
+    /// backend, a request that could not be written as JSON within the value budget is
+    /// refused here, where the SDK is told, rather than dropped at the flush.
     pub fn accept(
         &self,
         signal: Signal,
@@ -41,15 +52,24 @@ impl Inbox {
         body: Vec<u8>,
     ) -> Result<(), Malformed> {
         if let Some(received) = relay::receive(signal, encoding, body, &self.enrichment)? {
+            if self.json[signal.index()] {
+                received.json_forwardable()?;
+            }
             let shed = self.pending().push(received);
             self.count_shed(shed);
         }
         Ok(())
     }
 
-    /// Every request of `signal`, merged into batches of at most `max_bytes`.
+    /// Every request of `signal`, merged into batches of at most `max_bytes`, and for a
+    /// JSON backend of at most [`MAX_JSON_VALUES`] objects and array elements.
     pub fn take(&self, signal: Signal, max_bytes: usize) -> Vec<Forward> {
-        self.pending().take(signal, max_bytes)
+        let max_values = if self.json[signal.index()] {
+            MAX_JSON_VALUES
+        } else {
+            usize::MAX
+        };
+        self.pending().take(signal, max_bytes, max_values)
     }
 
     /// Batches the backend did not take, oldest first, back at the front of the queue.

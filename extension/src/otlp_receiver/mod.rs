@@ -26,7 +26,7 @@ use metricline_proto::resource::Resource;
 use tokio::net::TcpListener;
 
 use crate::config::Env;
-use crate::export::{Exporter, ExporterConfig};
+use crate::export::{Exporter, ExporterConfig, Protocol};
 use crate::flush::backoff::Backoff;
 use crate::pipeline::Shared;
 use accept::Intake;
@@ -48,8 +48,10 @@ pub async fn start(
     }
     let started = std::time::Instant::now();
     let mut routes = Vec::with_capacity(3);
+    let mut json = [false; 3];
     for signal in Signal::ALL {
         let (config, warnings) = ExporterConfig::for_signal(env, signal);
+        json[signal.index()] = config.protocol == Protocol::HttpJson;
         // Warnings about the generic variables were logged with the metrics exporter's.
         let own = format!(
             "OTEL_EXPORTER_OTLP_{}_",
@@ -85,7 +87,7 @@ pub async fn start(
     } else {
         Enrichment::none()
     };
-    let inbox = Arc::new(Inbox::new(settings.buffer_bytes, enrichment, shared));
+    let inbox = Arc::new(Inbox::new(settings.buffer_bytes, enrichment, json, shared));
     let intake = Intake::new(inbox.clone());
     let mut bound = Addresses {
         grpc: None,

@@ -61,8 +61,21 @@ pub fn settings(http: &str, buffer_bytes: usize) -> ReceiverSettings {
 
 /// A receiver on an ephemeral loopback port, forwarding to `sink` over http/protobuf.
 pub async fn receiver(sink: &Sink, buffer_bytes: usize) -> (Relay, SocketAddr, Arc<Shared>) {
-    let endpoint = sink.http_endpoint();
-    let env = move |name: &str| (name == "OTEL_EXPORTER_OTLP_ENDPOINT").then(|| endpoint.clone());
+    receiver_with(sink, buffer_bytes, &[]).await
+}
+
+/// [`receiver`], with more exporter variables (e.g. a signal's `_PROTOCOL`).
+pub async fn receiver_with(
+    sink: &Sink,
+    buffer_bytes: usize,
+    vars: &[(&str, &str)],
+) -> (Relay, SocketAddr, Arc<Shared>) {
+    let mut vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    vars.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), sink.http_endpoint()));
+    let env = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let shared = shared();
     let mut settings = settings("127.0.0.1:0", buffer_bytes);
     settings.addresses.grpc = Some("127.0.0.1:0".parse().unwrap());
@@ -101,7 +114,7 @@ pub fn traces(service: &str, spans: usize) -> ExportTraceServiceRequest {
                 spans: (0..spans)
                     .map(|i| Span {
                         trace_id: vec![9; 16],
-                        span_id: vec![i as u8 + 1; 8],
+                        span_id: vec![(i as u8).wrapping_add(1); 8],
                         name: format!("{service}-{i}"),
                         start_time_unix_nano: 1_764_151_200_000_000_000,
                         end_time_unix_nano: 1_764_151_200_100_000_000,
@@ -238,6 +251,18 @@ pub async fn post(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: 
         content_type,
         body,
     }
+}
+
+/// The `message` of a protobuf `google.rpc.Status` answer (field 2).
+pub fn status_message(body: &[u8]) -> String {
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Status {
+        #[prost(string, tag = "2")]
+        message: String,
+    }
+    prost::Message::decode(body)
+        .map(|s: Status| s.message)
+        .unwrap()
 }
 
 /// Posts a protobuf request that the receiver must accept.

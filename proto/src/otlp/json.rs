@@ -65,6 +65,16 @@ fn scope_metrics(w: &mut Writer, sm: &ScopeMetrics) {
     });
 }
 
+/// One metric's OTLP/JSON object, appended to `out` (the relay writes batches metric by
+/// metric).
+pub(crate) fn metric_json(out: &mut Vec<u8>, m: &Metric) {
+    let mut w = Writer {
+        out: std::mem::take(out),
+    };
+    metric(&mut w, m);
+    *out = w.out;
+}
+
 fn metric(w: &mut Writer, m: &Metric) {
     use super::json_points::{exponential_histogram, histogram, number_points};
     w.object(|o| {

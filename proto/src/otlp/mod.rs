@@ -19,6 +19,7 @@ use opentelemetry_proto::tonic::metrics::v1::{Metric, ResourceMetrics, ScopeMetr
 use opentelemetry_proto::tonic::resource::v1::Resource as OtlpResource;
 
 pub use json::encode_json;
+pub(crate) use json::metric_json;
 pub use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 pub use protobuf::encode_protobuf;
 pub use request::{OtlpBody, Request};

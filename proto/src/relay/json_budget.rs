@@ -20,20 +20,26 @@ pub fn check(body: &[u8]) -> Result<(), String> {
 }
 
 fn check_with(body: &[u8], max: usize) -> Result<(), String> {
+    let values = count(body)?;
+    if values > max {
+        return Err(format!(
+            "{values} objects and array elements, over the {max} a JSON request may hold: \
+             send smaller batches, or protobuf"
+        ));
+    }
+    Ok(())
+}
+
+/// The body's objects and array elements; `Err` past the nesting limit.
+pub(super) fn count(body: &[u8]) -> Result<usize, String> {
     let mut arrays = [0u64; MAX_DEPTH / 64];
     let mut depth = 0usize;
     let mut values = 0usize;
-    let (mut in_string, mut escaped) = (false, false);
+    let mut strings = Strings::default();
     // Whether an element starts at the next value: just after `[` or an array's `,`.
     let mut element_pending = false;
     for &byte in body {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
+        if strings.inside(byte) {
             continue;
         }
         if byte.is_ascii_whitespace() {
@@ -45,7 +51,6 @@ fn check_with(body: &[u8], max: usize) -> Result<(), String> {
             element_pending = false;
         }
         match byte {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 if depth == MAX_DEPTH {
                     return Err(format!("nested deeper than {MAX_DEPTH} levels"));
@@ -65,13 +70,33 @@ fn check_with(body: &[u8], max: usize) -> Result<(), String> {
             _ => {}
         }
     }
-    if values > max {
-        return Err(format!(
-            "{values} objects and array elements, over the {max} a JSON request may hold: \
-             send smaller batches, or protobuf"
-        ));
+    Ok(values)
+}
+
+/// Whether a byte of JSON text is inside a string, fed the text byte by byte: strings are
+/// skipped with their escapes, so what they hold is never read as structure.
+#[derive(Default)]
+pub(super) struct Strings {
+    open: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Whether `byte` belongs to a string begun before it (its text, an escape, its closing
+    /// quote). An opening quote is not inside: it is structure, and begins a string.
+    pub fn inside(&mut self, byte: u8) -> bool {
+        if !self.open {
+            self.open = byte == b'"';
+            return false;
+        }
+        match byte {
+            _ if self.escaped => self.escaped = false,
+            b'\\' => self.escaped = true,
+            b'"' => self.open = false,
+            _ => {}
+        }
+        true
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 mod enrich;
 mod forward;
 mod json_budget;
+mod json_out;
 mod pending;
 mod receive;
 mod wire;

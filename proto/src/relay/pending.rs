@@ -52,8 +52,9 @@ impl Pending {
     }
 
     /// Takes every request of `signal`, merged into batches of at most `max_bytes` each
-    /// (a single larger request makes a batch of its own), oldest first.
-    pub fn take(&mut self, signal: Signal, max_bytes: usize) -> Vec<Forward> {
+    /// and at most `max_values` objects and array elements as JSON (a single larger
+    /// request makes a batch of its own), oldest first.
+    pub fn take(&mut self, signal: Signal, max_bytes: usize, max_values: usize) -> Vec<Forward> {
         let mut batches: Vec<Forward> = Vec::new();
         let mut kept = VecDeque::with_capacity(self.queue.len());
         for received in self.queue.drain(..) {
@@ -63,15 +64,20 @@ impl Pending {
             }
             self.bytes -= received.protobuf.len();
             match batches.last_mut() {
-                Some(batch) if batch.protobuf.len() + received.protobuf.len() <= max_bytes => {
+                Some(batch)
+                    if batch.protobuf.len() + received.protobuf.len() <= max_bytes
+                        && batch.values + received.values <= max_values =>
+                {
                     batch.protobuf.extend_from_slice(&received.protobuf);
                     batch.items += received.items;
+                    batch.values += received.values;
                     batch.requests += 1;
                 }
                 _ => batches.push(Forward {
                     signal,
                     protobuf: received.protobuf,
                     items: received.items,
+                    values: received.values,
                     requests: 1,
                 }),
             }
@@ -88,6 +94,7 @@ impl Pending {
             signal: batch.signal,
             protobuf: batch.protobuf,
             items: batch.items,
+            values: batch.values,
         });
         self.shed()
     }

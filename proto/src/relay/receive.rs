@@ -10,7 +10,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use serde::de::DeserializeOwned;
 
-use super::{json_budget, wire, Enrichment, Signal};
+use super::{json_budget, wire, Enrichment, Signal, MAX_JSON_VALUES};
 
 /// The largest request once enriched, the size of the largest batch forwarded: the added
 /// attributes weigh a few hundred bytes per resource entry, so a body of thousands of
@@ -32,6 +32,27 @@ pub struct Received {
     pub protobuf: Vec<u8>,
     /// Data points, spans or log records in it: what a drop of this request loses.
     pub items: u64,
+    /// Objects and array elements of its OTLP/JSON: what writing it as JSON costs.
+    pub values: usize,
+}
+
+impl Received {
+    /// Whether the request can be forwarded to a backend configured for `http/json`: its
+    /// JSON must hold at most [`MAX_JSON_VALUES`] objects and array elements, the budget
+    /// of a received JSON body, since a batch is written as JSON whole. A request past it
+    /// is refused when received (400 with this reason), not dropped later.
+    pub fn json_forwardable(&self) -> Result<(), Malformed> {
+        if self.values <= MAX_JSON_VALUES {
+            return Ok(());
+        }
+        Err(Malformed(format!(
+            "the {} backend is configured for http/json, and this request written as JSON \
+             would hold {} objects and array elements, over the {MAX_JSON_VALUES} a \
+             forwarded JSON request may hold: send smaller batches",
+            self.signal.as_str(),
+            self.values
+        )))
+    }
 }
 
 /// Why a body is not an OTLP request of its signal: answered with 400 and this text.
@@ -78,10 +99,12 @@ pub fn receive(
             ))
         })?
     };
+    let values = wire::values(signal, &protobuf);
     Ok(Some(Received {
         signal,
         protobuf,
         items,
+        values,
     }))
 }
 

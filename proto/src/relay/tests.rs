@@ -211,7 +211,7 @@ fn requests_of_a_signal_merge_into_one_in_arrival_order() {
         };
         assert!(pending.push(received(&log, Signal::Logs)).is_empty());
     }
-    let batches = pending.take(Signal::Traces, 1 << 20);
+    let batches = pending.take(Signal::Traces, 1 << 20, usize::MAX);
     assert_eq!(batches.len(), 1);
     let batch = &batches[0];
     assert_eq!((batch.items, batch.requests), (6, 3));
@@ -223,8 +223,8 @@ fn requests_of_a_signal_merge_into_one_in_arrival_order() {
         .collect();
     assert_eq!(services, ["a", "b", "c"]);
     // The logs are still there, and only they.
-    assert!(pending.take(Signal::Traces, 1 << 20).is_empty());
-    assert_eq!(pending.take(Signal::Logs, 1 << 20).len(), 1);
+    assert!(pending.take(Signal::Traces, 1 << 20, usize::MAX).is_empty());
+    assert_eq!(pending.take(Signal::Logs, 1 << 20, usize::MAX).len(), 1);
     assert!(pending.is_empty());
     assert_eq!(pending.bytes(), 0);
 }
@@ -237,11 +237,59 @@ fn batches_stay_under_the_request_size_but_never_split_a_request() {
     for _ in 0..5 {
         pending.push(one.clone());
     }
-    let batches = pending.take(Signal::Traces, 2 * size);
+    let batches = pending.take(Signal::Traces, 2 * size, usize::MAX);
     let sizes: Vec<usize> = batches.iter().map(|b| b.requests).collect();
     assert_eq!(sizes, [2, 2, 1]);
     pending.push(one.clone());
-    assert_eq!(pending.take(Signal::Traces, 1).len(), 1);
+    assert_eq!(pending.take(Signal::Traces, 1, usize::MAX).len(), 1);
+}
+
+#[test]
+fn batches_for_a_json_backend_stay_within_the_value_budget() {
+    let one = received(&traces("a", 3), Signal::Traces);
+    let mut pending = Pending::new(1 << 20);
+    for _ in 0..5 {
+        pending.push(one.clone());
+    }
+    let batches = pending.take(Signal::Traces, usize::MAX, 2 * one.values);
+    let sizes: Vec<(usize, usize)> = batches.iter().map(|b| (b.requests, b.values)).collect();
+    let v = one.values;
+    assert_eq!(sizes, [(2, 2 * v), (2, 2 * v), (1, v)]);
+    // A request past the budget alone still makes a batch (the receiver refuses those
+    // for a JSON backend, so none waits).
+    pending.push(one.clone());
+    assert_eq!(pending.take(Signal::Traces, usize::MAX, 1).len(), 1);
+}
+
+#[test]
+fn a_request_past_the_json_budget_is_refused_for_a_json_backend_only() {
+    let spans = |n: usize| ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans: vec![Span::default(); n],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    // The request, its entry, the resource created for the four Lambda attributes (each
+    // a key-value and its value), the scope entry, the spans.
+    let got = received(&spans(100), Signal::Traces);
+    assert_eq!(got.values, 1 + 1 + 1 + 4 * 2 + 1 + 100);
+    assert!(got.json_forwardable().is_ok());
+    let at_budget = received(&spans(MAX_JSON_VALUES - 12), Signal::Traces);
+    assert_eq!(at_budget.values, MAX_JSON_VALUES);
+    assert!(at_budget.json_forwardable().is_ok());
+    let past = received(&spans(MAX_JSON_VALUES - 11), Signal::Traces);
+    let err = past.json_forwardable().unwrap_err();
+    assert!(
+        err.0
+            .starts_with("the traces backend is configured for http/json")
+            && err
+                .0
+                .contains("16385 objects and array elements, over the 16384"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -256,14 +304,14 @@ fn overflow_sheds_the_oldest_requests_and_counts_their_items() {
     assert_eq!((shed.requests, shed.items), (1, [0, 2, 0]));
     assert_eq!(pending.bytes(), 3 * size);
     // Batches the backend did not take go back in front: they are shed first.
-    let batches = pending.take(Signal::Traces, 2 * size);
+    let batches = pending.take(Signal::Traces, 2 * size, usize::MAX);
     assert_eq!(batches.len(), 2);
     for batch in batches.into_iter().rev() {
         assert!(pending.put_back(batch).is_empty());
     }
     let shed = pending.push(received(&traces("newest", 1), Signal::Traces));
     assert_eq!((shed.requests, shed.items), (1, [0, 4, 0]));
-    let left = pending.take(Signal::Traces, usize::MAX);
+    let left = pending.take(Signal::Traces, usize::MAX, usize::MAX);
     let items: u64 = left.iter().map(|b| b.items).sum();
     assert_eq!(items, 2 + 1);
 }
@@ -276,6 +324,7 @@ fn a_batch_for_a_json_backend_is_otlp_json_without_nulls() {
         signal: Signal::Traces,
         protobuf: request.encode_to_vec(),
         items: 1,
+        values: 0,
         requests: 1,
     };
     let json = String::from_utf8(forward.json()).unwrap();

@@ -4,12 +4,16 @@
 //! 20 metric points and a log record per invoke through the receiver.
 //!
 //! `cargo build -p metricline-tests --bin otlp_bench && target/debug/otlp_bench
-//!  [--binary PATH] [--starts N] [--invokes N] [--flood-only true]`
+//!  [--binary PATH] [--starts N] [--invokes N] [--flood-only true] [--json-floods SHAPES]`
+//!
+//! `--json-floods all` (or a comma-separated list of `kb`, `tiny-json`, `tiny`) runs only
+//! the floods forwarded to an `http/json` backend.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use metricline_tests::layer;
+use metricline_tests::otel_function::spans_delivered;
 use metricline_tests::sandbox::{self, InvokeStatus};
 use metricline_tests::sink::{Fault, Sink};
 
@@ -34,6 +38,7 @@ fn main() -> Result<(), String> {
         sandbox::crate_dir().join("../target/x86_64-unknown-linux-musl/layer/metricline");
     let (mut starts, mut invokes) = (20usize, 50usize);
     let mut flood_only = false;
+    let mut json_floods = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
@@ -42,11 +47,15 @@ fn main() -> Result<(), String> {
             "--starts" => starts = value.parse().map_err(|e| format!("--starts: {e}"))?,
             "--invokes" => invokes = value.parse().map_err(|e| format!("--invokes: {e}"))?,
             "--flood-only" => flood_only = value == "true",
+            "--json-floods" => json_floods = Some(value),
             other => return Err(format!("unknown flag {other}")),
         }
     }
     let python = sandbox::venv_python().ok_or("no .venv: run scripts/setup-python.sh")?;
     println!("| what | median |\n|---|---|");
+    if let Some(shapes) = json_floods {
+        return json_backend_floods(&binary, &python, &shapes);
+    }
     if flood_only {
         return floods(&binary, &python);
     }
@@ -115,13 +124,7 @@ fn main() -> Result<(), String> {
         .filter_map(|(_, kb)| *kb)
         .max();
     sandbox.shutdown();
-    let spans: usize = sink
-        .traces()
-        .iter()
-        .flat_map(|t| &t.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .map(|s| s.spans.len())
-        .sum();
+    let spans = spans_delivered(&sink);
     if spans != 50 * invokes {
         return Err(format!(
             "{spans} spans reached the sink, not {}",
@@ -158,7 +161,38 @@ fn floods(binary: &std::path::Path, python: &std::path::Path) -> Result<(), Stri
         ),
     ];
     for (what, event, invokes) in shapes {
-        flood(binary, python, what, event, invokes)?;
+        flood(binary, python, what, event, invokes, false)?;
+    }
+    Ok(())
+}
+
+/// The receiver flooded while the traces backend is up and configured for `http/json`, so
+/// that every flush writes what was received as OTLP/JSON: 2 invokes each posting 20
+/// traces requests, of ~2 MB of 1 kB spans (`kb`), of 46 KiB of empty OTLP/JSON spans
+/// (`tiny-json`: within the budget of a received JSON body), of ~2 MB of empty protobuf
+/// spans (`tiny`); peak RSS of the extension.
+fn json_backend_floods(
+    binary: &std::path::Path,
+    python: &std::path::Path,
+    which: &str,
+) -> Result<(), String> {
+    let shapes = [
+        ("kb", "~2 MB of spans of 1 kB", r#""kib":1900"#),
+        (
+            "tiny-json",
+            "46 KiB of empty OTLP/JSON spans",
+            r#""kib":46,"shape":"tiny-json""#,
+        ),
+        (
+            "tiny",
+            "~2 MB of empty spans",
+            r#""kib":1900,"shape":"tiny""#,
+        ),
+    ];
+    for (name, what, event) in shapes {
+        if which == "all" || which.split(',').any(|w| w == name) {
+            flood(binary, python, what, event, 2, true)?;
+        }
     }
     Ok(())
 }
@@ -169,9 +203,15 @@ fn flood(
     what: &str,
     event: &str,
     invokes: usize,
+    json_backend: bool,
 ) -> Result<(), String> {
     let sink = Sink::start();
-    sink.fail_next(100_000, Fault::Unavailable);
+    let (protocol, backend) = if json_backend {
+        ("http/json", "backend up, traces over http/json")
+    } else {
+        sink.fail_next(100_000, Fault::Unavailable);
+        ("http/protobuf", "backend down")
+    };
     let port = free_port();
     let receiver = format!("off,127.0.0.1:{port}");
     let url = format!("http://127.0.0.1:{port}");
@@ -181,6 +221,7 @@ fn flood(
         ("METRICLINE_OTLP_RECEIVER", receiver.as_str()),
         ("OTEL_RECEIVER_URL", url.as_str()),
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"),
+        ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocol),
     ];
     let mut sandbox = layer::start_sandbox(binary, "otel", python, &sink, &env)?;
     let mut statuses = Vec::new();
@@ -208,9 +249,11 @@ fn flood(
         .max();
     sandbox.shutdown();
     let requests = 20 * invokes;
+    let spans = spans_delivered(&sink);
     println!(
-        "| peak RSS of the extension, receiver flooded with {requests} requests of {what}, backend down (answers: {}) | {} kB |",
+        "| peak RSS of the extension, receiver flooded with {requests} requests of {what}, {backend} (answers: {}; {spans} spans delivered in {} requests) | {} kB |",
         statuses.last().map(String::as_str).unwrap_or(""),
+        sink.traces().len(),
         rss.unwrap_or(0)
     );
     Ok(())

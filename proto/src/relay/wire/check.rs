@@ -6,7 +6,7 @@
 
 use prost::encoding::decode_varint;
 
-use super::schema::{Kind, Schema, LOGS_REQUEST, METRICS_REQUEST, TRACES_REQUEST};
+use super::schema::{self, Kind, Schema};
 use super::{fields, Value, WireError};
 use crate::relay::Signal;
 
@@ -15,12 +15,7 @@ const RECURSION_LIMIT: u32 = 100;
 
 /// Checks `body` as an `Export<Signal>ServiceRequest`.
 pub fn check(signal: Signal, body: &[u8]) -> Result<(), WireError> {
-    let schema = match signal {
-        Signal::Metrics => &METRICS_REQUEST,
-        Signal::Traces => &TRACES_REQUEST,
-        Signal::Logs => &LOGS_REQUEST,
-    };
-    message(schema, body, RECURSION_LIMIT)
+    message(schema::request(signal), body, RECURSION_LIMIT)
 }
 
 fn message(schema: &Schema, bytes: &[u8], depth_left: u32) -> Result<(), WireError> {
@@ -42,7 +37,7 @@ fn message(schema: &Schema, bytes: &[u8], depth_left: u32) -> Result<(), WireErr
             (Kind::Fixed64 | Kind::PackedFixed64, Value::Fixed64) => {}
             (Kind::Fixed32, Value::Fixed32) => {}
             (Kind::Bytes, Value::Len(_)) => {}
-            (Kind::Str, Value::Len(text)) => {
+            (Kind::Str | Kind::Strs, Value::Len(text)) => {
                 if std::str::from_utf8(text).is_err() {
                     return Err(WireError(format!(
                         "{}: field {} is not UTF-8 text",
@@ -73,7 +68,7 @@ fn describe(kind: Kind) -> String {
         Kind::Varint => "varint".into(),
         Kind::Fixed64 => "64-bit value".into(),
         Kind::Fixed32 => "32-bit value".into(),
-        Kind::Str => "string".into(),
+        Kind::Str | Kind::Strs => "string".into(),
         Kind::Bytes => "bytes field".into(),
         Kind::Message(schema) => format!("{} message", schema.name),
         Kind::PackedVarint => "varint or packed varints".into(),

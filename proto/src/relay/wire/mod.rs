@@ -14,10 +14,12 @@ mod check;
 mod items;
 mod schema;
 mod splice;
+mod values;
 
 pub use check::check;
 pub use items::{entries, items};
 pub use splice::{enrich, Added};
+pub use values::values;
 
 use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
 

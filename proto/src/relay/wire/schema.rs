@@ -14,6 +14,8 @@ pub enum Kind {
     Fixed32,
     /// UTF-8 text.
     Str,
+    /// A repeated string: UTF-8 text, one element per field.
+    Strs,
     Bytes,
     Message(&'static Schema),
     /// A repeated varint: packed (one length-delimited run) or one value per field.
@@ -38,7 +40,16 @@ impl Schema {
     }
 }
 
-use Kind::{Bytes, Fixed32, Fixed64, Message, PackedFixed64, PackedVarint, Str, Varint};
+use Kind::{Bytes, Fixed32, Fixed64, Message, PackedFixed64, PackedVarint, Str, Strs, Varint};
+
+/// The `Export<Signal>ServiceRequest` message.
+pub fn request(signal: crate::relay::Signal) -> &'static Schema {
+    match signal {
+        crate::relay::Signal::Metrics => &METRICS_REQUEST,
+        crate::relay::Signal::Traces => &TRACES_REQUEST,
+        crate::relay::Signal::Logs => &LOGS_REQUEST,
+    }
+}
 
 // opentelemetry.proto.common.v1 and resource.v1
 static ANY_VALUE: Schema = Schema {
@@ -72,7 +83,7 @@ static SCOPE: Schema = Schema {
 };
 static ENTITY_REF: Schema = Schema {
     name: "EntityRef",
-    fields: &[(1, Str), (2, Str), (3, Str), (4, Str)],
+    fields: &[(1, Str), (2, Str), (3, Strs), (4, Strs)],
 };
 pub static RESOURCE: Schema = Schema {
     name: "Resource",
@@ -84,7 +95,7 @@ pub static RESOURCE: Schema = Schema {
 };
 
 // opentelemetry.proto.trace.v1
-pub static TRACES_REQUEST: Schema = Schema {
+static TRACES_REQUEST: Schema = Schema {
     name: "ExportTraceServiceRequest",
     fields: &[(1, Message(&RESOURCE_SPANS))],
 };
@@ -147,7 +158,7 @@ static STATUS: Schema = Schema {
 };
 
 // opentelemetry.proto.logs.v1
-pub static LOGS_REQUEST: Schema = Schema {
+static LOGS_REQUEST: Schema = Schema {
     name: "ExportLogsServiceRequest",
     fields: &[(1, Message(&RESOURCE_LOGS))],
 };
@@ -177,7 +188,7 @@ static LOG_RECORD: Schema = Schema {
 };
 
 // opentelemetry.proto.metrics.v1
-pub static METRICS_REQUEST: Schema = Schema {
+static METRICS_REQUEST: Schema = Schema {
     name: "ExportMetricsServiceRequest",
     fields: &[(1, Message(&RESOURCE_METRICS))],
 };

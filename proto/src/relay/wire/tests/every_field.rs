@@ -18,7 +18,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
 use prost::Message;
 
-use super::super::check;
+use super::super::{check, values};
 use crate::relay::Signal;
 
 fn any(value: Any) -> Option<AnyValue> {
@@ -260,6 +260,15 @@ fn metrics() -> Vec<u8> {
     .encode_to_vec()
 }
 
+/// A request of each signal with every field set.
+fn every_signal() -> [(Signal, Vec<u8>); 3] {
+    [
+        (Signal::Traces, traces()),
+        (Signal::Logs, logs()),
+        (Signal::Metrics, metrics()),
+    ]
+}
+
 fn prost_decodes(signal: Signal, body: &[u8]) -> bool {
     match signal {
         Signal::Metrics => ExportMetricsServiceRequest::decode(body).is_ok(),
@@ -270,11 +279,7 @@ fn prost_decodes(signal: Signal, body: &[u8]) -> bool {
 
 #[test]
 fn every_one_byte_change_is_refused_exactly_when_prost_refuses_it() {
-    for (signal, body) in [
-        (Signal::Traces, traces()),
-        (Signal::Logs, logs()),
-        (Signal::Metrics, metrics()),
-    ] {
+    for (signal, body) in every_signal() {
         assert!(check(signal, &body).is_ok(), "{signal:?}");
         let mut refused = 0;
         for i in 0..body.len() {
@@ -299,6 +304,62 @@ fn every_one_byte_change_is_refused_exactly_when_prost_refuses_it() {
         assert!(
             refused > body.len(),
             "{signal:?}: the changes must break things"
+        );
+    }
+}
+
+/// Every field, written as OTLP/JSON item by item, means what the whole request written
+/// the way before meant: traces and logs through a `serde_json::Value` (less its `null`s),
+/// metrics through `encode_json` (whose items are written the same way still; its
+/// resources and scopes left out their rarer fields, which now go through the serde
+/// derives). Not quite the protobuf: opentelemetry-proto's serde derives leave out
+/// `AnyValue.string_value_strindex`, both ways.
+#[test]
+fn every_field_written_as_json_means_what_it_meant_before() {
+    // The value tree's `null`s read back as unset fields: dropping them changed nothing.
+    fn through_value(request: impl serde::Serialize) -> Vec<u8> {
+        let value = serde_json::to_value(request).unwrap();
+        serde_json::to_vec(&value).unwrap()
+    }
+    for (signal, body) in [(Signal::Traces, traces()), (Signal::Logs, logs())] {
+        let before = match signal {
+            Signal::Traces => through_value(ExportTraceServiceRequest::decode(&*body).unwrap()),
+            _ => through_value(ExportLogsServiceRequest::decode(&*body).unwrap()),
+        };
+        assert_eq!(
+            super::json_meaning(signal, &body),
+            super::read_back(signal, &before),
+            "{signal:?}"
+        );
+    }
+    let body = metrics();
+    let request = ExportMetricsServiceRequest::decode(&*body).unwrap();
+    let read = |json: &[u8]| {
+        ExportMetricsServiceRequest::decode(&*super::read_back(Signal::Metrics, json)).unwrap()
+    };
+    let mut want = read(&crate::otlp::encode_json(&request));
+    let full = read(&through_value(&request));
+    for (entry, full) in want.resource_metrics.iter_mut().zip(full.resource_metrics) {
+        entry.resource = full.resource;
+        for (scope, full) in entry.scope_metrics.iter_mut().zip(full.scope_metrics) {
+            scope.scope = full.scope;
+        }
+    }
+    assert_eq!(
+        super::json_meaning(Signal::Metrics, &body),
+        want.encode_to_vec()
+    );
+}
+
+/// Packed numbers, repeated strings, every message: counted as the JSON holds them.
+#[test]
+fn every_field_is_counted_as_the_json_holds_it() {
+    for (signal, body) in every_signal() {
+        let canonical = super::meaning(signal, &body);
+        assert_eq!(
+            values(signal, &canonical),
+            super::json_count(signal, &canonical),
+            "{signal:?}"
         );
     }
 }

@@ -72,6 +72,42 @@ fn meaning(signal: Signal, bytes: &[u8]) -> Vec<u8> {
     .expect("the wire path wrote a decodable request")
 }
 
+/// The batch written as OTLP/JSON, read back with opentelemetry-proto's serde derives and
+/// re-encoded; the JSON holds no `null`.
+fn json_meaning(signal: Signal, batch: &[u8]) -> Vec<u8> {
+    let json = crate::relay::json_out::write(signal, batch);
+    assert!(!String::from_utf8_lossy(&json).contains(":null"));
+    read_back(signal, &json)
+}
+
+/// OTLP/JSON read with opentelemetry-proto's serde derives, encoded as protobuf.
+fn read_back(signal: Signal, json: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(json.to_vec()).expect("UTF-8");
+    match signal {
+        Signal::Metrics => {
+            serde_json::from_str::<ExportMetricsServiceRequest>(&text).map(|r| r.encode_to_vec())
+        }
+        Signal::Traces => {
+            serde_json::from_str::<ExportTraceServiceRequest>(&text).map(|r| r.encode_to_vec())
+        }
+        Signal::Logs => {
+            serde_json::from_str::<ExportLogsServiceRequest>(&text).map(|r| r.encode_to_vec())
+        }
+    }
+    .unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Objects and array elements of the request's JSON as opentelemetry-proto's serde derives
+/// write it, counted by the receive side's JSON pass.
+fn json_count(signal: Signal, body: &[u8]) -> usize {
+    let json = match signal {
+        Signal::Metrics => serde_json::to_vec(&ExportMetricsServiceRequest::decode(body).unwrap()),
+        Signal::Traces => serde_json::to_vec(&ExportTraceServiceRequest::decode(body).unwrap()),
+        Signal::Logs => serde_json::to_vec(&ExportLogsServiceRequest::decode(body).unwrap()),
+    };
+    crate::relay::json_budget::count(&json.unwrap()).unwrap()
+}
+
 fn added(enrichment: &Enrichment) -> Vec<Added> {
     enrichment.added().to_vec()
 }
@@ -97,6 +133,30 @@ proptest! {
                 prop_assert_eq!(&got, &body, "nothing to add: copied as received");
             }
         }
+    }
+
+    #[test]
+    fn a_batch_written_as_json_reads_back_as_its_protobuf(
+        (signal, body) in signal().prop_flat_map(|s| (Just(s), request(s))),
+        with_lambda in any::<bool>(),
+    ) {
+        let enrichment = if with_lambda { lambda() } else { Enrichment::none() };
+        let enriched = enrich(&body, &added(&enrichment), usize::MAX).unwrap();
+        // Two requests merged, as a batch is.
+        let batch = [enriched.as_slice(), body.as_slice()].concat();
+        prop_assert_eq!(json_meaning(signal, &batch), meaning(signal, &batch));
+    }
+
+    #[test]
+    fn values_are_counted_as_the_json_of_the_decoded_request_holds_them(
+        (signal, body) in signal().prop_flat_map(|s| (Just(s), request(s))),
+    ) {
+        // Parts of one message written apart (a resource and its added attributes) are
+        // counted apart: never fewer than the JSON holds, and as many once re-encoded.
+        let canonical = meaning(signal, &body);
+        let json = json_count(signal, &canonical);
+        prop_assert_eq!(values(signal, &canonical), json);
+        prop_assert!(values(signal, &body) >= json);
     }
 
     #[test]
