@@ -112,7 +112,10 @@ async fn a_json_backend_gets_batches_within_the_value_budget_and_past_it_is_refu
         traces("c", 17_000).encode_to_vec(),
     )
     .await;
-    assert_eq!(past.status, 400);
+    assert_eq!(
+        past.status, 413,
+        "a size bound, answered as the body size limit is"
+    );
     let status = status_message(&past.body);
     assert!(
         status.contains("the traces backend is configured for http/json")

@@ -3,7 +3,8 @@
 //! exporter's `export/grpc.rs` is the client side of the same), so no tonic in the binary.
 //! The status goes in the trailers: OK with an empty response message once the request is
 //! queued; INVALID_ARGUMENT with the reason for a malformed message; RESOURCE_EXHAUSTED
-//! (without RetryInfo, so not retried) past [`MAX_BODY`]; UNIMPLEMENTED for another method.
+//! (without RetryInfo, so not retried) past [`MAX_BODY`] or another size bound of the
+//! receiver; UNIMPLEMENTED for another method.
 
 use std::convert::Infallible;
 
@@ -15,7 +16,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http2;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use metricline_proto::relay::{Encoding, Signal};
+use metricline_proto::relay::{Encoding, Refused, Signal};
 use tokio::net::TcpListener;
 
 use super::accept::{accept_loop, read_body, BodyError, Intake};
@@ -75,12 +76,16 @@ async fn handle(request: Request<Incoming>, inbox: &Inbox) -> Response<Body> {
     let size = message.len();
     match inbox.accept(signal, Encoding::Protobuf, message) {
         Ok(()) => ok(),
-        Err(malformed) => {
+        Err(refused) => {
             crate::warn!(
-                "OTLP/gRPC receiver refused a {} request of {size} bytes: {malformed}",
+                "OTLP/gRPC receiver refused a {} request of {size} bytes: {refused}",
                 signal.as_str()
             );
-            status(INVALID_ARGUMENT, &malformed.0)
+            let code = match refused {
+                Refused::Malformed(_) => INVALID_ARGUMENT,
+                Refused::TooLarge(_) => RESOURCE_EXHAUSTED,
+            };
+            status(code, refused.message())
         }
     }
 }

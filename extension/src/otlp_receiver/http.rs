@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use metricline_proto::relay::{Encoding, Signal};
+use metricline_proto::relay::{Encoding, Refused, Signal};
 use tokio::net::TcpListener;
 
 use super::accept::{accept_loop, read_body, BodyError, Intake};
@@ -122,12 +122,16 @@ async fn handle(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Byte
     let size = body.len();
     match inbox.accept(signal, encoding, body) {
         Ok(()) => status::http_ok(encoding),
-        Err(malformed) => {
+        Err(refused) => {
             crate::warn!(
-                "OTLP/HTTP receiver refused a {} request of {size} bytes: {malformed}",
+                "OTLP/HTTP receiver refused a {} request of {size} bytes: {refused}",
                 signal.as_str()
             );
-            status::http(StatusCode::BAD_REQUEST, encoding, &malformed.0)
+            let code = match refused {
+                Refused::Malformed(_) => StatusCode::BAD_REQUEST,
+                Refused::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            };
+            status::http(code, encoding, refused.message())
         }
     }
 }

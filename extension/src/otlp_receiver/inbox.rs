@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use metricline_proto::relay::{
-    self, Encoding, Enrichment, Forward, Malformed, Pending, Shed, Signal, MAX_JSON_VALUES,
+    self, Encoding, Enrichment, Forward, Pending, Refused, Shed, Signal, MAX_JSON_VALUES,
 };
 use metricline_proto::self_metrics::DropReason;
 
@@ -45,12 +45,7 @@ impl Inbox {
     /// Queues one request body (already decompressed) for the next flush. For a JSON
     /// backend, a request that could not be written as JSON within the value budget is
     /// refused here, where the SDK is told, rather than dropped at the flush.
-    pub fn accept(
-        &self,
-        signal: Signal,
-        encoding: Encoding,
-        body: Vec<u8>,
-    ) -> Result<(), Malformed> {
+    pub fn accept(&self, signal: Signal, encoding: Encoding, body: Vec<u8>) -> Result<(), Refused> {
         if let Some(received) = relay::receive(signal, encoding, body, &self.enrichment)? {
             if self.json[signal.index()] {
                 received.json_forwardable()?;

@@ -14,18 +14,27 @@ pub const MAX_JSON_VALUES: usize = 16 * 1024;
 /// serde_json's own nesting limit.
 const MAX_DEPTH: usize = 128;
 
-/// Counts the body's objects and array elements; `Err` with the reason past the limit.
-pub fn check(body: &[u8]) -> Result<(), String> {
+/// Why a body is refused before decoding, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Over {
+    /// More objects and array elements than the budget: a size bound.
+    Budget(String),
+    /// Nested deeper than serde_json reads: not a request it could decode.
+    Depth(String),
+}
+
+/// Counts the body's objects and array elements; `Err` with the reason past a limit.
+pub fn check(body: &[u8]) -> Result<(), Over> {
     check_with(body, MAX_JSON_VALUES)
 }
 
-fn check_with(body: &[u8], max: usize) -> Result<(), String> {
-    let values = count(body)?;
+fn check_with(body: &[u8], max: usize) -> Result<(), Over> {
+    let values = count(body).map_err(Over::Depth)?;
     if values > max {
-        return Err(format!(
+        return Err(Over::Budget(format!(
             "{values} objects and array elements, over the {max} a JSON request may hold: \
              send smaller batches, or protobuf"
-        ));
+        )));
     }
     Ok(())
 }
@@ -106,7 +115,8 @@ mod tests {
     /// The count, read from the refusal of a zero budget.
     fn values(body: &str) -> usize {
         match check_with(body.as_bytes(), 0) {
-            Err(reason) => reason.split(' ').next().unwrap().parse().unwrap(),
+            Err(Over::Budget(reason)) => reason.split(' ').next().unwrap().parse().unwrap(),
+            Err(Over::Depth(reason)) => panic!("{reason}"),
             Ok(()) => 0,
         }
     }
@@ -129,12 +139,17 @@ mod tests {
         let body = format!("[{}]", vec!["{}"; MAX_JSON_VALUES].join(","));
         assert!(check(body.as_bytes()).is_ok());
         let body = format!("[{}]", vec!["{}"; MAX_JSON_VALUES + 1].join(","));
-        let err = check(body.as_bytes()).unwrap_err();
+        let Err(Over::Budget(err)) = check(body.as_bytes()) else {
+            panic!("over the budget, accepted");
+        };
         assert!(
             err.starts_with(&format!("{} objects", MAX_JSON_VALUES + 1)),
             "{err}"
         );
         let deep = "[".repeat(MAX_DEPTH + 1);
-        assert!(check(deep.as_bytes()).unwrap_err().contains("deeper"));
+        let Err(Over::Depth(err)) = check(deep.as_bytes()) else {
+            panic!("too deep, accepted");
+        };
+        assert!(err.contains("deeper"), "{err}");
     }
 }

@@ -18,7 +18,7 @@ pub use enrich::Enrichment;
 pub use forward::Forward;
 pub use json_budget::MAX_JSON_VALUES;
 pub use pending::{Pending, Shed};
-pub use receive::{receive, Encoding, Malformed, Received, MAX_ENRICHED_BYTES};
+pub use receive::{receive, Encoding, Received, Refused, MAX_ENRICHED_BYTES};
 
 use crate::model::{Kind, Point, StreamKey};
 use crate::self_metrics::{DropReason, ATTR_REASON};

@@ -41,11 +41,11 @@ impl Received {
     /// JSON must hold at most [`MAX_JSON_VALUES`] objects and array elements, the budget
     /// of a received JSON body, since a batch is written as JSON whole. A request past it
     /// is refused when received (400 with this reason), not dropped later.
-    pub fn json_forwardable(&self) -> Result<(), Malformed> {
+    pub fn json_forwardable(&self) -> Result<(), Refused> {
         if self.values <= MAX_JSON_VALUES {
             return Ok(());
         }
-        Err(Malformed(format!(
+        Err(Refused::TooLarge(format!(
             "the {} backend is configured for http/json, and this request written as JSON \
              would hold {} objects and array elements, over the {MAX_JSON_VALUES} a \
              forwarded JSON request may hold: send smaller batches",
@@ -55,13 +55,28 @@ impl Received {
     }
 }
 
-/// Why a body is not an OTLP request of its signal: answered with 400 and this text.
+/// Why the receiver refuses a request, with the text it answers: the variant decides the
+/// status, so that every size bound answers as the body size limit does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed(pub String);
+pub enum Refused {
+    /// Not an OTLP request of its signal: 400 (gRPC: INVALID_ARGUMENT).
+    Malformed(String),
+    /// A valid request past one of the receiver's size bounds: 413 (gRPC:
+    /// RESOURCE_EXHAUSTED), as a body over the size limit.
+    TooLarge(String),
+}
 
-impl std::fmt::Display for Malformed {
+impl Refused {
+    pub fn message(&self) -> &str {
+        match self {
+            Refused::Malformed(message) | Refused::TooLarge(message) => message,
+        }
+    }
+}
+
+impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.message())
     }
 }
 
@@ -73,13 +88,13 @@ pub fn receive(
     encoding: Encoding,
     body: Vec<u8>,
     enrichment: &Enrichment,
-) -> Result<Option<Received>, Malformed> {
+) -> Result<Option<Received>, Refused> {
     let body = match encoding {
         Encoding::Protobuf => body,
         Encoding::Json => json_to_protobuf(signal, body)?,
     };
     wire::check(signal, &body).map_err(|e| {
-        Malformed(format!(
+        Refused::Malformed(format!(
             "not an OTLP {} protobuf request: {e}",
             signal.as_str()
         ))
@@ -93,7 +108,7 @@ pub fn receive(
         body
     } else {
         wire::enrich(&body, enrichment.added(), MAX_ENRICHED_BYTES).map_err(|size| {
-            Malformed(format!(
+            Refused::TooLarge(format!(
                 "{entries} resource entries given the Lambda resource attributes would weigh \
                  {size} bytes, over {MAX_ENRICHED_BYTES}: send fewer resource entries per request"
             ))
@@ -108,9 +123,16 @@ pub fn receive(
     }))
 }
 
-fn json_to_protobuf(signal: Signal, body: Vec<u8>) -> Result<Vec<u8>, Malformed> {
-    let bad = |e: String| Malformed(format!("not an OTLP/JSON {} request: {e}", signal.as_str()));
-    json_budget::check(&body).map_err(bad)?;
+fn json_to_protobuf(signal: Signal, body: Vec<u8>) -> Result<Vec<u8>, Refused> {
+    let bad = |e: String| {
+        Refused::Malformed(format!("not an OTLP/JSON {} request: {e}", signal.as_str()))
+    };
+    json_budget::check(&body).map_err(|over| match over {
+        json_budget::Over::Budget(why) => {
+            Refused::TooLarge(format!("OTLP/JSON {} request of {why}", signal.as_str()))
+        }
+        json_budget::Over::Depth(why) => bad(why),
+    })?;
     match signal {
         Signal::Metrics => transcode::<ExportMetricsServiceRequest>(body),
         Signal::Traces => transcode::<ExportTraceServiceRequest>(body),

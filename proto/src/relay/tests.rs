@@ -178,8 +178,8 @@ fn a_malformed_body_is_refused_with_a_reason_naming_the_signal() {
     )
     .unwrap_err();
     assert!(
-        err.0.starts_with("not an OTLP traces protobuf request"),
-        "{err}"
+        matches!(&err, Refused::Malformed(m) if m.starts_with("not an OTLP traces protobuf request")),
+        "{err:?}"
     );
     let err = receive(
         Signal::Metrics,
@@ -189,8 +189,8 @@ fn a_malformed_body_is_refused_with_a_reason_naming_the_signal() {
     )
     .unwrap_err();
     assert!(
-        err.0.starts_with("not an OTLP/JSON metrics request"),
-        "{err}"
+        matches!(&err, Refused::Malformed(m) if m.starts_with("not an OTLP/JSON metrics request")),
+        "{err:?}"
     );
     // A valid but empty request has nothing to forward.
     assert_eq!(
@@ -281,13 +281,12 @@ fn a_request_past_the_json_budget_is_refused_for_a_json_backend_only() {
     assert_eq!(at_budget.values, MAX_JSON_VALUES);
     assert!(at_budget.json_forwardable().is_ok());
     let past = received(&spans(MAX_JSON_VALUES - 11), Signal::Traces);
-    let err = past.json_forwardable().unwrap_err();
+    let Err(Refused::TooLarge(err)) = past.json_forwardable() else {
+        panic!("past the JSON budget and not refused as too large");
+    };
     assert!(
-        err.0
-            .starts_with("the traces backend is configured for http/json")
-            && err
-                .0
-                .contains("16385 objects and array elements, over the 16384"),
+        err.starts_with("the traces backend is configured for http/json")
+            && err.contains("16385 objects and array elements, over the 16384"),
         "{err}"
     );
 }
@@ -368,13 +367,16 @@ fn drops_are_counted_per_signal_and_reason() {
 fn a_request_too_large_once_enriched_is_refused_with_the_reason() {
     // 200 000 empty resource entries: 400 kB on the wire, ~60 MB with the Lambda attributes.
     let body = [0x0a, 0x00].repeat(200_000);
-    let err = receive(Signal::Logs, Encoding::Protobuf, body.clone(), &lambda()).unwrap_err();
+    let Err(Refused::TooLarge(err)) =
+        receive(Signal::Logs, Encoding::Protobuf, body.clone(), &lambda())
+    else {
+        panic!("too large once enriched, and not refused as too large");
+    };
     assert!(
-        err.0
-            .starts_with("200000 resource entries given the Lambda"),
+        err.starts_with("200000 resource entries given the Lambda"),
         "{err}"
     );
-    assert!(err.0.contains(&MAX_ENRICHED_BYTES.to_string()), "{err}");
+    assert!(err.contains(&MAX_ENRICHED_BYTES.to_string()), "{err}");
     // Without enrichment there is nothing to grow: accepted as received.
     let plain = receive(
         Signal::Logs,
