@@ -2,6 +2,7 @@
 //! deadline), an OTLP sink, and helpers shared by the end-to-end tests, the demo and the
 //! benchmarks.
 
+pub mod cli;
 pub mod expect;
 pub mod harness;
 pub mod layer;

@@ -39,9 +39,9 @@ fn main() -> Result<(), String> {
     let (mut starts, mut invokes) = (20usize, 50usize);
     let mut flood_only = false;
     let mut json_floods = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+    let usage = "otlp_bench [--binary PATH] [--starts N] [--invokes N] [--flood-only true] \
+                 [--json-floods SHAPES]";
+    for (flag, value) in metricline_tests::cli::flag_values(usage)? {
         match flag.as_str() {
             "--binary" => binary = PathBuf::from(value),
             "--starts" => starts = value.parse().map_err(|e| format!("--starts: {e}"))?,

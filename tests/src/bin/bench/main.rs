@@ -68,14 +68,7 @@ fn parse_args() -> Result<Args, String> {
         },
         lmi_workers: None,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(USAGE.into());
-        }
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+    for (flag, value) in metricline_tests::cli::flag_values(USAGE)? {
         let number = || value.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--binary" => args.binary = Some(value.into()),

@@ -38,14 +38,7 @@ fn parse_args() -> Result<Args, String> {
         only: "abcd".into(),
         env: Vec::new(),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(USAGE.into());
-        }
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+    for (flag, value) in metricline_tests::cli::flag_values(USAGE)? {
         match flag.as_str() {
             "--binary" => args.binary = Some(value.into()),
             "--zip" => args.zip = value.into(),
