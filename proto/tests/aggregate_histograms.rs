@@ -210,5 +210,11 @@ proptest::proptest! {
         // Both settle on the highest scale at which every sample fits.
         assert_eq!(merged.scale, direct.scale);
         assert_eq!(merged.count, direct.count);
+        // The buckets do not depend on the order of the samples, whichever way the scale
+        // was lowered on the way (the buckets are merged in place when it is).
+        let mut reversed = ExponentialHistogram::default();
+        all.iter().rev().for_each(|&v| reversed.record(v));
+        assert_eq!((reversed.scale, &reversed.positive, &reversed.negative),
+            (direct.scale, &direct.positive, &direct.negative));
     }
 }

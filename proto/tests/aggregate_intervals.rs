@@ -233,3 +233,45 @@ fn non_finite_values_are_ignored() {
     agg.record(point("orders", Kind::Sum, T0 + S, f64::INFINITY));
     assert_eq!(agg.pending_points(), 0);
 }
+
+#[test]
+fn values_pushed_together_aggregate_as_if_pushed_one_by_one() {
+    use metricline_proto::model::{KeyRef, PointRef, PointSink};
+    use std::borrow::Cow;
+    let attributes = [(Cow::Borrowed("env"), Cow::Borrowed("prod"))];
+    let key = |name, kind| KeyRef {
+        name,
+        unit: "ms",
+        kind,
+        attributes: &attributes,
+    };
+    let (mut together, mut one_by_one) = (delta(), delta());
+    let batches: [(&str, Kind, &[f64]); 5] = [
+        ("latency", Kind::Histogram, &[12.5, 8.25, 30.0]),
+        ("orders", Kind::Sum, &[1.0, f64::NAN, 2.0]),
+        ("depth", Kind::Gauge, &[3.0, 7.0, 5.0]),
+        ("latency", Kind::Histogram, &[0.5, 1e6]),
+        ("empty", Kind::Sum, &[]),
+    ];
+    // Three intervals: new streams, then streams left idle by the export, then woken.
+    for interval in 0..3u64 {
+        let t = T0 + interval * 10 * S + S;
+        for &(name, kind, values) in &batches {
+            together.push_values(key(name, kind), t, values);
+            for &value in values {
+                let key = key(name, kind);
+                one_by_one.push_point(PointRef {
+                    key,
+                    time_unix_nano: t,
+                    value,
+                });
+            }
+        }
+        assert_eq!(together.pending_points(), one_by_one.pending_points());
+        let (a, b) = (together.take_all(t + S), one_by_one.take_all(t + S));
+        assert_eq!(a.point_count(), 3, "interval {interval}");
+        for name in ["latency", "orders", "depth", "empty"] {
+            assert_eq!(points(&a, name), points(&b, name), "{name}, interval {interval}");
+        }
+    }
+}

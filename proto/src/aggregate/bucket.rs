@@ -122,7 +122,13 @@ impl Bucket {
         if self.aggregate_latest == 0 {
             return None;
         }
-        let empty = empty_like(&self.aggregate);
+        // A bucket left with nothing is let go by its stream (`Stream::take`): building it
+        // an empty histogram (an allocation) only to drop it would be waste.
+        let empty = if self.tail_len == 0 {
+            Value::Sum(0.0)
+        } else {
+            empty_like(&self.aggregate)
+        };
         let value = std::mem::replace(&mut self.aggregate, empty);
         let latest = std::mem::take(&mut self.aggregate_latest);
         Some(Taken { value, latest })

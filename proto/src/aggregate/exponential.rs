@@ -173,12 +173,14 @@ impl ExponentialBuckets {
         }
         let offset = self.offset >> change;
         let last = (self.offset + self.counts.len() as i32 - 1) >> change;
-        let mut counts = vec![0u64; (last - offset + 1) as usize];
-        for (k, &n) in self.counts.iter().enumerate() {
-            counts[(((self.offset + k as i32) >> change) - offset) as usize] += n;
+        // In place, front to back: bucket `k` moves to a position at or before `k`, whose
+        // own count has already been moved out, so no second vector is needed.
+        for k in 0..self.counts.len() {
+            let n = std::mem::take(&mut self.counts[k]);
+            self.counts[(((self.offset + k as i32) >> change) - offset) as usize] += n;
         }
+        self.counts.truncate((last - offset + 1) as usize);
         self.offset = offset;
-        self.counts = counts;
     }
 }
 

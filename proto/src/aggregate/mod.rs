@@ -38,7 +38,7 @@ pub use value::Value;
 
 use crate::model::{KeyRef, Point, PointRef, PointSink, StreamKey};
 use hash::shrink_table;
-use hash::StreamHashBuilder;
+pub(crate) use hash::StreamHashBuilder;
 use limits::{is_overflow_set, Admit, MetricRef, Metrics, OVERFLOW_SET};
 use released::Released;
 use std::hash::{BuildHasher, Hash};
@@ -105,6 +105,31 @@ impl Equivalent<Arc<StreamKey>> for KeyRef<'_> {
 impl PointSink for Aggregator {
     fn push_point(&mut self, point: PointRef<'_>) {
         self.record_ref(point);
+    }
+
+    fn push_values(&mut self, key: KeyRef<'_>, time_unix_nano: u64, values: &[f64]) {
+        let config = &self.config;
+        let added = match self.streams.get_mut(&key) {
+            // The common case, one lookup: the values all go to one bucket of a counted
+            // stream, which grows by at most that bucket.
+            Some(stream) if !stream.is_idle() => values
+                .iter()
+                .filter(|value| value.is_finite())
+                .map(|&value| stream.record(key.kind, key.unit, config, time_unix_nano, value))
+                .sum(),
+            // A new or idle stream goes through the limits, value by value.
+            _ => {
+                for &value in values {
+                    self.record_ref(PointRef {
+                        key,
+                        time_unix_nano,
+                        value,
+                    });
+                }
+                return;
+            }
+        };
+        self.added(added);
     }
 }
 
@@ -187,40 +212,41 @@ impl Aggregator {
         t: u64,
         value: f64,
     ) -> Recorded {
-        let held = match self.streams.get_mut(key) {
+        let admit = match self.streams.get_mut(key) {
             Some(stream) if !stream.is_idle() => {
                 let added = stream.record(metric.kind, metric.unit, &self.config, t, value);
                 self.added(added);
                 return Recorded::Stream;
             }
-            held => held.is_some(),
+            Some(idle) => {
+                let admit = self.metrics.admit(metric, overflow_set, source);
+                if admit == Admit::Set {
+                    // Woken in place: no second lookup.
+                    idle.set_idle(false);
+                    let added = idle.record(metric.kind, metric.unit, &self.config, t, value);
+                    self.added(added);
+                    return Recorded::Stream;
+                }
+                admit
+            }
+            None => self.metrics.admit(metric, overflow_set, source),
         };
-        let admit = self.metrics.admit(metric, overflow_set, source);
-        self.record_new(admit, metric, held.then_some(key), owned, t, value)
+        self.record_new(admit, metric, owned, t, value)
     }
 
-    /// Records a value the stream table has no counted stream for, where `admit` sends it.
-    /// `idle`: the key of the idle stream the table holds for it, woken if admitted.
-    fn record_new<Q: Hash + Equivalent<Arc<StreamKey>>>(
+    /// Records a value the stream table has no counted stream for (none at all, or an idle
+    /// one `admit` did not wake), where `admit` sends it.
+    fn record_new(
         &mut self,
         admit: Admit,
         metric: MetricRef<'_>,
-        idle: Option<&Q>,
         owned: impl FnOnce() -> StreamKey,
         t: u64,
         value: f64,
     ) -> Recorded {
         let (key, recorded) = match admit {
             Admit::Refused => return Recorded::TooManyMetrics,
-            Admit::Set => {
-                if let Some(stream) = idle.and_then(|key| self.streams.get_mut(key)) {
-                    stream.set_idle(false);
-                    let added = stream.record(metric.kind, metric.unit, &self.config, t, value);
-                    self.added(added);
-                    return Recorded::Stream;
-                }
-                (owned(), Recorded::Stream)
-            }
+            Admit::Set => (owned(), Recorded::Stream),
             Admit::Overflow => {
                 let overflow = KeyRef {
                     name: metric.name,

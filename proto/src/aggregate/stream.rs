@@ -180,8 +180,11 @@ impl Stream {
             }
         }
         self.buckets.drain(..emptied);
-        if self.buckets.is_empty() {
-            // Give the memory back: an idle stream keeps only its floor (and total).
+        // Emptied buckets hold a placeholder value (`Bucket::take`): none may stay.
+        debug_assert!(self.buckets.iter().all(|bucket| !bucket.is_empty()));
+        if self.buckets.capacity() > 1 && self.buckets.is_empty() {
+            // Give the memory back: an idle stream keeps only its floor (and total), and
+            // room for the one bucket the next interval most likely needs.
             self.buckets = Vec::new();
         }
         self.late = false;

@@ -39,6 +39,18 @@ pub struct PointRef<'a> {
 /// a line it rejects, so a sink never has to take points back.
 pub trait PointSink {
     fn push_point(&mut self, point: PointRef<'_>);
+
+    /// Several values of one stream with one timestamp (an EMF metric's array of values),
+    /// in order: a sink can then find the stream once for all of them.
+    fn push_values(&mut self, key: KeyRef<'_>, time_unix_nano: u64, values: &[f64]) {
+        for &value in values {
+            self.push_point(PointRef {
+                key,
+                time_unix_nano,
+                value,
+            });
+        }
+    }
 }
 
 /// Keeps owned copies: the parsers' original output, used by tests and the pipeline.

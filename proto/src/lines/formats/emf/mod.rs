@@ -24,7 +24,7 @@ use smallvec::SmallVec;
 use crate::lines::readers::fields::{epoch_nanos, is_instrument_name, normalize, EpochUnit};
 use crate::lines::readers::json::{self, Members, Text};
 use crate::lines::Reason;
-use crate::model::{AttributeRef, KeyRef, Kind, PointRef, PointSink};
+use crate::model::{AttributeRef, KeyRef, Kind, PointSink};
 use samples::{read_samples, Samples};
 
 pub(crate) use line::parse_line;
@@ -213,14 +213,9 @@ impl<'d> Document<'d> {
                 kind: stream.kind,
                 attributes: &self.attribute_sets[stream.attributes],
             };
-            for &value in &self.samples[stream.samples.clone()] {
-                out.push_point(PointRef {
-                    key,
-                    time_unix_nano,
-                    value,
-                });
-                points += 1;
-            }
+            let values = &self.samples[stream.samples.clone()];
+            out.push_values(key, time_unix_nano, values);
+            points += values.len();
         }
         points
     }
