@@ -1,10 +1,10 @@
 //! Which data points make up which OTLP metric: one metric per (name, unit, kind) and
 //! metric type, in the order streams were first seen, shared by every encoding.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use super::points::shape;
-use crate::aggregate::{DataPoint, Export};
+use crate::aggregate::{DataPoint, Export, StreamHashBuilder};
 use crate::model::{Attributes, Kind, StreamKey};
 
 /// One OTLP metric: its identity and its points with their attributes.
@@ -17,7 +17,8 @@ pub(super) struct MetricGroup<'a> {
 pub(super) fn metric_groups(export: &Export) -> Vec<MetricGroup<'_>> {
     let mut groups: Vec<MetricGroup> = Vec::new();
     // (name, unit, kind, data shape) → position in `groups`.
-    let mut by_identity: HashMap<(&str, &str, Kind, u8), usize> = HashMap::new();
+    let mut by_identity: HashMap<(&str, &str, Kind, u8), usize, StreamHashBuilder> =
+        HashMap::default();
     for (key, data_points) in &export.streams {
         for point in data_points {
             let identity = (

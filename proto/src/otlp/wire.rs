@@ -27,7 +27,18 @@ impl Writer {
         }
     }
 
-    fn varint(&mut self, mut value: u64) {
+    /// Inlined for the one-byte case: most values written are small (bucket counts,
+    /// field keys, short lengths).
+    #[inline]
+    fn varint(&mut self, value: u64) {
+        if value < 0x80 {
+            self.out.push(value as u8);
+        } else {
+            self.long_varint(value);
+        }
+    }
+
+    fn long_varint(&mut self, mut value: u64) {
         while value >= 0x80 {
             self.out.push(value as u8 | 0x80);
             value >>= 7;
@@ -146,6 +157,8 @@ impl Writer {
     pub(super) fn packed_uint64(&mut self, field: u32, values: &[u64]) {
         if !values.is_empty() {
             let nested = self.begin(field);
+            // At least a byte each: one reservation instead of a check per value.
+            self.out.reserve(values.len());
             for &value in values {
                 self.varint(value);
             }
