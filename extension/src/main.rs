@@ -26,8 +26,14 @@ fn main() {
             return;
         }
     };
-    let env = |name: &str| std::env::var(name).ok();
-    runtime.block_on(metricline::lifecycle::run(&env, &name));
+    // Spawned, not run by `block_on` itself: tokio wakes a `block_on` future through the
+    // driver (an eventfd write and one more `epoll_wait`) even from its own thread, and
+    // the lifecycle is woken a few times per invoke; a task is woken in its run queue.
+    let lifecycle = runtime.spawn(async move {
+        let env = |name: &str| std::env::var(name).ok();
+        metricline::lifecycle::run(&env, &name).await
+    });
+    let _ = runtime.block_on(lifecycle);
     // Exit at once: nothing left to wait for (e.g. a stuck DNS lookup thread).
     std::process::exit(0);
 }

@@ -7,11 +7,12 @@
 //! receive buffer is enlarged so that a burst, or what arrives while nothing reads (a
 //! flush in progress), is not dropped; what the kernel drops anyway is counted.
 
+use crate::pipeline::lock;
 use crate::pipeline::{Now, Shared};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
@@ -41,6 +42,8 @@ pub struct StatsdListener {
     buffer: Mutex<Box<[u8]>>,
     /// The kernel's drop count already reported.
     drops_reported: AtomicU32,
+    /// Whether a datagram was read since the kernel's drop count was last asked for.
+    read_since_drops: AtomicBool,
 }
 
 /// Binds `addr` (`None`: `METRICLINE_STATSD=off`) and serves it in the background. A port
@@ -98,6 +101,7 @@ impl StatsdListener {
             socket: UdpSocket::from_std(socket)?,
             buffer: Mutex::new(vec![0; MAX_DATAGRAM].into_boxed_slice()),
             drops_reported: AtomicU32::new(0),
+            read_since_drops: AtomicBool::new(false),
         })
     }
 
@@ -110,7 +114,7 @@ impl StatsdListener {
     /// fewer (what tokio needs to see to wait again).
     fn drain(&self, shared: &Shared, limit: usize) -> io::Result<usize> {
         let now = Now::read();
-        let mut buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buffer = lock(&self.buffer);
         let mut pipeline = shared.lock();
         let mut read = 0;
         while read < limit {
@@ -118,6 +122,7 @@ impl StatsdListener {
                 Ok(len) => {
                     pipeline.ingest_statsd(&buffer[..len], now);
                     read += 1;
+                    self.read_since_drops.store(true, Ordering::Relaxed);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(e),
                 Err(e) => {
@@ -141,10 +146,16 @@ impl StatsdListener {
     /// then records the line counts and the kernel's drops since the last flush.
     pub fn drain_for_flush(&self, shared: &Shared) {
         let _ = self.drain(shared, FLUSH_DRAIN_LIMIT);
-        let dropped = self.kernel_drops().map_or(0, |total| {
-            let before = self.drops_reported.swap(total, Ordering::Relaxed);
-            total.wrapping_sub(before)
-        });
+        // The kernel drops only at a full receive queue, whose datagrams would have been
+        // read since: with none read, there is no new drop and no system call to make.
+        let dropped = if self.read_since_drops.swap(false, Ordering::Relaxed) {
+            self.kernel_drops().map_or(0, |total| {
+                let before = self.drops_reported.swap(total, Ordering::Relaxed);
+                total.wrapping_sub(before)
+            })
+        } else {
+            0
+        };
         shared
             .lock()
             .record_statsd_counts(u64::from(dropped), Now::read());

@@ -1,16 +1,16 @@
 //! Every setting the extension reads from the function's environment is documented in
 //! docs/configuration.md, so a new variable cannot ship without its line there.
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use metricline::config::{sdk_disabled, Config};
 use metricline::export::config::ExporterConfig;
 
 #[test]
 fn every_variable_the_extension_reads_is_in_docs_configuration_md() {
-    let read = RefCell::new(Vec::<String>::new());
+    let read = Mutex::new(Vec::<String>::new());
     let env = |name: &str| {
-        read.borrow_mut().push(name.to_string());
+        read.lock().unwrap().push(name.to_string());
         None
     };
     let _ = Config::from_env(&env);
@@ -27,7 +27,7 @@ fn every_variable_the_extension_reads_is_in_docs_configuration_md() {
         let generic = name.replace("OTEL_EXPORTER_OTLP_METRICS_", "OTEL_EXPORTER_OTLP_");
         doc.contains(&format!("`{name}`")) || doc.contains(&format!("`{generic}`"))
     };
-    let read = read.into_inner();
+    let read = read.into_inner().unwrap();
     assert!(read.len() >= 10, "the settings were read: {read:?}");
     let missing: Vec<&String> = read
         .iter()

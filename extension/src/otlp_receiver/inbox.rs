@@ -39,7 +39,7 @@ impl Inbox {
     }
 
     fn pending(&self) -> MutexGuard<'_, Pending> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+        crate::pipeline::lock(&self.pending)
     }
 
     /// Queues one request body (already decompressed) for the next flush. For a JSON

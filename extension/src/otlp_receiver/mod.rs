@@ -16,7 +16,6 @@ pub use http::MAX_BODY;
 pub use relay::Relay;
 pub use settings::{Addresses, ReceiverSettings};
 
-use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -69,7 +68,7 @@ pub async fn start(
                 Route {
                     signal,
                     exporter,
-                    backoff: RefCell::new(Backoff::new()),
+                    backoff: std::sync::Mutex::new(Backoff::new()),
                 },
             )),
             Err(e) => {

@@ -3,8 +3,7 @@
 //! rules as the extension's own metrics (retries within the flush deadline, backoff while
 //! the backend fails, drops counted), concurrently across signals.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use metricline_proto::relay::{Forward, Signal};
@@ -16,6 +15,7 @@ use super::Addresses;
 use crate::export::{ExportOutcome, Exporter};
 use crate::flush::backoff::Backoff;
 use crate::flush::flusher::Attempt;
+use crate::pipeline::lock;
 
 /// Largest merged request sent: gRPC's default message limit, which collectors accept
 /// over either transport.
@@ -27,7 +27,7 @@ const MIN_BUDGET: Duration = Duration::from_millis(5);
 pub struct Route {
     pub signal: Signal,
     pub exporter: Exporter,
-    pub backoff: RefCell<Backoff>,
+    pub backoff: Mutex<Backoff>,
 }
 
 pub struct Relay {
@@ -70,7 +70,7 @@ impl Relay {
 
     async fn flush_route(&self, route: &Route, deadline: Instant, attempt: Attempt) {
         let now = Instant::now();
-        let allowed = attempt == Attempt::Always || route.backoff.borrow().allows(now);
+        let allowed = attempt == Attempt::Always || lock(&route.backoff).allows(now);
         if !allowed || deadline.saturating_duration_since(now) < MIN_BUDGET {
             return;
         }
@@ -82,10 +82,7 @@ impl Relay {
                 retry_after,
             } = outcome
             {
-                let wait = route
-                    .backoff
-                    .borrow_mut()
-                    .on_failure(Instant::now(), retry_after);
+                let wait = lock(&route.backoff).on_failure(Instant::now(), retry_after);
                 crate::warn!(
                     "forwarding received {} failed ({reason}); kept for the next flush, no \
                      attempt for {} ms",
@@ -96,7 +93,7 @@ impl Relay {
                     .put_back(std::iter::once(batch).chain(batches).collect());
                 return;
             }
-            route.backoff.borrow_mut().on_success();
+            lock(&route.backoff).on_success();
             self.answered(&batch, outcome);
         }
     }

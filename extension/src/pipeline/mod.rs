@@ -7,6 +7,7 @@ mod reject_log;
 mod shared;
 mod statsd;
 
+pub(crate) use shared::lock;
 pub use shared::Shared;
 
 use metricline_proto::aggregate::{AggregationConfig, Aggregator, Limits};

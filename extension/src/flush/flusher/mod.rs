@@ -5,14 +5,14 @@ use super::backoff::Backoff;
 use super::dropped::DropCounts;
 use crate::export::{ExportOutcome, Exporter, Request};
 use crate::otlp_receiver::Relay;
+use crate::pipeline::lock;
 use crate::pipeline::{Now, Shared};
 use crate::statsd_listener::StatsdListener;
 use metricline_proto::aggregate::{AggregationConfig, Budget};
 use metricline_proto::resource::Resource;
 use metricline_proto::self_metrics::DropReason;
-use std::cell::RefCell;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -82,10 +82,11 @@ pub struct Flusher<D> {
     buffer: Budget,
     /// The exporter's own timeout: no flush budget exceeds it.
     timeout: Duration,
-    // `RefCell`: the `/next` loop and a flush running concurrently with the function share
-    // the flusher by reference on one thread; no borrow is held across an `.await`.
-    backoff: RefCell<Backoff>,
-    drops: RefCell<DropCounts>,
+    // The `/next` loop and a flush running concurrently with the function share the
+    // flusher by reference on one thread; no guard is held across an `.await` (a guard is
+    // not `Send`: the compiler checks it, as the lifecycle runs as a spawned task).
+    backoff: Mutex<Backoff>,
+    drops: Mutex<DropCounts>,
     /// Drained before every take: datagrams waiting in its socket are pending data too.
     statsd: Option<Arc<StatsdListener>>,
     /// What the local OTLP receiver queued, flushed alongside.
@@ -111,8 +112,8 @@ impl<D: Deliver> Flusher<D> {
             aggregation,
             buffer,
             timeout,
-            backoff: RefCell::new(Backoff::new()),
-            drops: RefCell::new(DropCounts::new(
+            backoff: Mutex::new(Backoff::new()),
+            drops: Mutex::new(DropCounts::new(
                 aggregation.temporality,
                 aggregation.start_time_unix_nano,
             )),
@@ -162,7 +163,7 @@ impl<D: Deliver> Flusher<D> {
         }
         let now = Now::read();
         let deadline = deadline.min(now.instant + self.timeout);
-        let allowed = attempt == Attempt::Always || self.backoff.borrow().allows(now.instant);
+        let allowed = attempt == Attempt::Always || lock(&self.backoff).allows(now.instant);
         if !allowed || deadline.saturating_duration_since(now.instant) < MIN_BUDGET {
             self.shed();
             return Flushed::Buffered;
@@ -176,14 +177,11 @@ impl<D: Deliver> Flusher<D> {
                 Take::All => aggregator.take_all(now.unix_nano),
             }
         };
-        if export.is_empty() && !self.drops.borrow().pending() {
+        if export.is_empty() && !lock(&self.drops).pending() {
             return Flushed::Nothing;
         }
         let points = export.point_count();
-        let appended = self
-            .drops
-            .borrow_mut()
-            .append_to(&mut export, now.unix_nano);
+        let appended = lock(&self.drops).append_to(&mut export, now.unix_nano);
         let request = Request {
             resource: &self.resource,
             export: &export,
@@ -192,38 +190,34 @@ impl<D: Deliver> Flusher<D> {
         let outcome = self.deliver.deliver(&request, deadline).await;
         let done = Now::read();
         if matches!(outcome, ExportOutcome::Failed { .. }) {
-            self.drops.borrow_mut().not_delivered();
+            lock(&self.drops).not_delivered();
         } else {
             // Answered: the counts went (or were refused with the rest; resending them
             // forever would not help).
-            self.drops.borrow_mut().delivered();
+            lock(&self.drops).delivered();
         }
         match outcome {
             ExportOutcome::Delivered => {
-                self.backoff.borrow_mut().on_success();
+                lock(&self.backoff).on_success();
                 Flushed::Delivered { points }
             }
             ExportOutcome::PartialSuccess {
                 rejected_points,
                 message,
             } => {
-                self.backoff.borrow_mut().on_success();
+                lock(&self.backoff).on_success();
                 crate::warn!(
                     "the backend rejected {rejected_points} of {points} points: {message}"
                 );
-                self.drops
-                    .borrow_mut()
-                    .add(DropReason::PartialSuccess, rejected_points);
+                lock(&self.drops).add(DropReason::PartialSuccess, rejected_points);
                 Flushed::Dropped {
                     points: rejected_points,
                 }
             }
             ExportOutcome::Rejected { reason } => {
-                self.backoff.borrow_mut().on_success();
+                lock(&self.backoff).on_success();
                 crate::warn!("the backend refused an export of {points} points: {reason}");
-                self.drops
-                    .borrow_mut()
-                    .add(DropReason::Rejected, points as u64);
+                lock(&self.drops).add(DropReason::Rejected, points as u64);
                 Flushed::Dropped {
                     points: points as u64,
                 }
@@ -232,10 +226,7 @@ impl<D: Deliver> Flusher<D> {
                 reason,
                 retry_after,
             } => {
-                let wait = self
-                    .backoff
-                    .borrow_mut()
-                    .on_failure(done.instant, retry_after);
+                let wait = lock(&self.backoff).on_failure(done.instant, retry_after);
                 crate::warn!(
                     "export of {points} points failed ({reason}); kept for the next flush, \
                      no export for {} ms",
@@ -264,9 +255,7 @@ impl<D: Deliver> Flusher<D> {
     /// Counts points the buffer bounds dropped (while recording, or in [`Self::shed`]).
     fn count_shed(&self, shed: usize) {
         if shed > 0 {
-            self.drops
-                .borrow_mut()
-                .add(DropReason::BufferFull, shed as u64);
+            lock(&self.drops).add(DropReason::BufferFull, shed as u64);
             crate::warn!(
                 "retry buffer full: dropped the {shed} oldest points \
                  (METRICLINE_BUFFER_POINTS={}, METRICLINE_BUFFER_BYTES={})",
@@ -278,7 +267,7 @@ impl<D: Deliver> Flusher<D> {
 
     #[cfg(test)]
     pub(crate) fn backoff_failures(&self) -> u32 {
-        self.backoff.borrow().failures()
+        lock(&self.backoff).failures()
     }
 }
 
