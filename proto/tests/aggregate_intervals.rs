@@ -271,7 +271,11 @@ fn values_pushed_together_aggregate_as_if_pushed_one_by_one() {
         let (a, b) = (together.take_all(t + S), one_by_one.take_all(t + S));
         assert_eq!(a.point_count(), 3, "interval {interval}");
         for name in ["latency", "orders", "depth", "empty"] {
-            assert_eq!(points(&a, name), points(&b, name), "{name}, interval {interval}");
+            assert_eq!(
+                points(&a, name),
+                points(&b, name),
+                "{name}, interval {interval}"
+            );
         }
     }
 }
