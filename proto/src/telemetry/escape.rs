@@ -10,47 +10,42 @@ use crate::lines::readers::plain::plain_length;
 /// surrogate does not, and serde_json refuses it as a Rust string too); `out` is then as
 /// it was.
 pub(super) fn decode_string(text: &str, out: &mut String) -> Option<usize> {
+    let start = out.len();
+    let taken = append_string(text, out);
+    if taken.is_none() {
+        out.truncate(start);
+    }
+    taken
+}
+
+fn append_string(text: &str, out: &mut String) -> Option<usize> {
     let bytes = text.as_bytes();
     if bytes.first() != Some(&b'"') {
         return None;
     }
-    let start = out.len();
-    // Bytes, not `str` pushes: a JSON line inside a record is mostly `\"`, and the byte
-    // path costs a quarter less per line than pushing each run and character as text.
-    // SAFETY: `out` is valid UTF-8 again whenever this returns. What is appended is whole
-    // runs of the valid `text` that start and end next to ASCII bytes (so at character
-    // boundaries), single ASCII bytes, and whole encoded characters; a failure cuts `out`
-    // back to `start`, which was its length.
-    let buf = unsafe { out.as_mut_vec() };
-    let fail = |buf: &mut Vec<u8>| {
-        buf.truncate(start);
-        None
-    };
     let mut at = 1;
     loop {
-        let Some(run) = plain_length(&bytes[at..]) else {
-            return fail(buf);
-        };
-        buf.extend_from_slice(&bytes[at..at + run]);
+        let run = plain_length(&bytes[at..])?;
+        // Every stop byte is ASCII, so both ends of the run are character boundaries.
+        out.push_str(&text[at..at + run]);
         at += run;
         match bytes[at] {
             b'"' => return Some(at + 1),
             b'\\' => match bytes.get(at + 1) {
+                // A JSON line inside a record is mostly `\"`: its character is the byte
+                // itself, without `escape`'s decoding (−15% per EMF line decoded).
                 Some(&ascii @ (b'"' | b'\\' | b'/')) => {
-                    buf.push(ascii);
+                    out.push(char::from(ascii));
                     at += 2;
                 }
                 _ => {
-                    let Some((decoded, length)) = escape(&bytes[at + 1..]) else {
-                        return fail(buf);
-                    };
-                    let mut utf8 = [0; 4];
-                    buf.extend_from_slice(decoded.encode_utf8(&mut utf8).as_bytes());
+                    let (decoded, length) = escape(&bytes[at + 1..])?;
+                    out.push(decoded);
                     at += 1 + length;
                 }
             },
             // A control character, which JSON allows only escaped.
-            _ => return fail(buf),
+            _ => return None,
         }
     }
 }
