@@ -68,12 +68,6 @@ const HOT_SHOTS: &[Stream] = &[
 ];
 const HOT_SHOTS_LINES: f64 = 7.0;
 
-/// A UDP port nothing listens on now, for one test's listener: tests run in parallel.
-fn free_port() -> u16 {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.local_addr().unwrap().port()
-}
-
 fn setup(port: u16) -> Setup {
     Setup {
         function: "statsd",
@@ -146,7 +140,7 @@ fn real_clients_arrive_exactly_once_with_sample_rates_applied() {
     if !require_hot_shots(test) {
         return;
     }
-    let mut h = Harness::start(test, setup(free_port()));
+    let mut h = Harness::start(test, setup(metricline_tests::ports::udp()));
     let event = r#"{"clients":["datadog","statsd","hotshots"]}"#;
     for invoke in 1..=2 {
         let result = h.sandbox.invoke(event);
@@ -190,7 +184,7 @@ fn real_clients_arrive_exactly_once_with_sample_rates_applied() {
 
 #[test]
 fn malformed_datagrams_are_rejected_by_reason_and_nothing_else_is_lost() {
-    let mut h = Harness::start("statsd_malformed", setup(free_port()));
+    let mut h = Harness::start("statsd_malformed", setup(metricline_tests::ports::udp()));
     let result = h
         .sandbox
         .invoke(r#"{"clients":["datadog"],"malformed":true}"#);
@@ -229,7 +223,7 @@ fn malformed_datagrams_are_rejected_by_reason_and_nothing_else_is_lost() {
 #[test]
 fn datagrams_sent_just_before_the_invoke_returns_are_in_its_flush() {
     const BURST: u32 = 5000;
-    let mut h = Harness::start("statsd_burst", setup(free_port()));
+    let mut h = Harness::start("statsd_burst", setup(metricline_tests::ports::udp()));
     for invoke in 1..=2 {
         let result = h.sandbox.invoke(&format!(r#"{{"burst":{BURST}}}"#));
         h.check(result.status == InvokeStatus::Success, "invoke succeeds");

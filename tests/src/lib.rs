@@ -7,6 +7,7 @@ pub mod expect;
 pub mod harness;
 pub mod layer;
 pub mod otel_function;
+pub mod ports;
 pub mod rotel;
 pub mod sandbox;
 pub mod sdk_checks;

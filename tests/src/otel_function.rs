@@ -10,13 +10,6 @@ use crate::harness::{Harness, Setup};
 use crate::sandbox::{installed_or_skip, sample_function, RuntimeClient};
 use crate::sink::{attributes_map, Sink};
 
-/// A loopback port free right now: the SDKs' default 4318 would be shared by tests
-/// running in parallel.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
-
 /// The `otel` function, its SDK and metricline's receiver on a port of their own, over
 /// OTLP/HTTP or (`grpc`) OTLP/gRPC.
 pub fn otel_setup(grpc: bool) -> Setup {
@@ -45,7 +38,8 @@ pub fn node_function_installed(test: &str) -> bool {
 
 /// A sample function exporting to metricline's receiver on a port of its own.
 fn receiver_setup(function: &'static str, grpc: bool) -> Setup {
-    let port = free_port();
+    // Not the SDKs' default 4318: tests run in parallel.
+    let port = crate::ports::tcp();
     let (receiver, protocol) = if grpc {
         (format!("127.0.0.1:{port},off"), "grpc")
     } else {

@@ -40,7 +40,7 @@ impl Rotel {
             .ok_or("no rotel-agent in the venv (scripts/setup-python.sh installs it)")?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let log = dir.path().join("rotel.log");
-        let (grpc, http) = (free_port()?, free_port()?);
+        let (grpc, http) = (crate::ports::tcp(), crate::ports::tcp());
         let mut command = Command::new(agent);
         command.args(["start", "--exporter", "blackhole"]);
         for signal in signals {
@@ -97,13 +97,6 @@ impl Drop for Rotel {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
 }
 
 /// Waits (bounded) until something accepts connections on `port`: rotel starts in a few

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use metricline_tests::harness::{exporter_env, Otlp};
-use metricline_tests::otel_function::free_port;
+use metricline_tests::ports;
 use metricline_tests::sandbox::{self, Sandbox};
 use metricline_tests::sink::{PointKind, ReceivedPoint, Sink};
 
@@ -117,12 +117,6 @@ fn print_resources(old: &[ReceivedPoint], new: &[ReceivedPoint]) {
     }
 }
 
-/// A loopback UDP port free right now, for the StatsD listener.
-fn free_udp_port() -> u16 {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free UDP port");
-    socket.local_addr().expect("its address").port()
-}
-
 /// The sandbox with metricline and the `demo` function, exporting to `sink`; `workers`
 /// makes it Lambda Managed Instances. The StatsD listener and the OTLP receiver get free
 /// loopback ports (not the defaults 8125, 4317 and 4318, which other processes may hold),
@@ -141,7 +135,7 @@ fn start(
     for (k, v) in exporter_env(sink, Otlp::HttpProtobuf) {
         builder = builder.env(k, v);
     }
-    let (statsd, grpc, http) = (free_udp_port(), free_port(), free_port());
+    let (statsd, grpc, http) = (ports::udp(), ports::tcp(), ports::tcp());
     println!(
         "StatsD listener on udp://127.0.0.1:{statsd}, \
          OTLP receiver on gRPC 127.0.0.1:{grpc} and HTTP 127.0.0.1:{http}"

@@ -19,11 +19,6 @@ use metricline_tests::sink::{Fault, Sink};
 
 const WARMUP: usize = 5;
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
-
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples.get(samples.len() / 2).copied().unwrap_or_default()
@@ -65,7 +60,11 @@ fn main() -> Result<(), String> {
     for _ in 0..starts {
         for on in [false, true] {
             let receiver = if on {
-                format!("127.0.0.1:{},127.0.0.1:{}", free_port(), free_port())
+                format!(
+                    "127.0.0.1:{},127.0.0.1:{}",
+                    metricline_tests::ports::tcp(),
+                    metricline_tests::ports::tcp()
+                )
             } else {
                 "off".to_string()
             };
@@ -95,7 +94,7 @@ fn main() -> Result<(), String> {
     println!("| {what}, {starts} starts | {} |", ms(median(setup)));
 
     let sink = Sink::start();
-    let port = free_port();
+    let port = metricline_tests::ports::tcp();
     let receiver = format!("off,127.0.0.1:{port}");
     let url = format!("http://127.0.0.1:{port}");
     let env = [
@@ -212,7 +211,7 @@ fn flood(
         sink.fail_next(100_000, Fault::Unavailable);
         ("http/protobuf", "backend down")
     };
-    let port = free_port();
+    let port = metricline_tests::ports::tcp();
     let receiver = format!("off,127.0.0.1:{port}");
     let url = format!("http://127.0.0.1:{port}");
     let env = [
@@ -268,7 +267,11 @@ fn receiver_setup_times(
 ) -> Result<Vec<Duration>, String> {
     let mut times = Vec::with_capacity(starts);
     for _ in 0..starts {
-        let receiver = format!("127.0.0.1:{},127.0.0.1:{}", free_port(), free_port());
+        let receiver = format!(
+            "127.0.0.1:{},127.0.0.1:{}",
+            metricline_tests::ports::tcp(),
+            metricline_tests::ports::tcp()
+        );
         let env = [
             ("METRICLINE_FLUSH", "end"),
             ("METRICLINE_LOG", "debug"),
