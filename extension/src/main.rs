@@ -33,7 +33,12 @@ fn main() {
         let env = |name: &str| std::env::var(name).ok();
         metricline::lifecycle::run(&env, &name).await
     });
-    let _ = runtime.block_on(lifecycle);
+    if let Err(failed) = runtime.block_on(lifecycle) {
+        // As `block_on` would have: a panic is the process's (the layer aborts on it).
+        if failed.is_panic() {
+            std::panic::resume_unwind(failed.into_panic());
+        }
+    }
     // Exit at once: nothing left to wait for (e.g. a stuck DNS lookup thread).
     std::process::exit(0);
 }

@@ -1,8 +1,8 @@
 //! OTLP/HTTP on loopback: `POST /v1/metrics`, `/v1/traces` and `/v1/logs`, protobuf or
 //! JSON, plain or gzip. Answers per the OTLP spec: 200 with an empty response of the
 //! request's encoding once the request is queued; 400 with a `google.rpc.Status` saying why
-//! for a body that is not a request of its signal; 413 past [`MAX_BODY`]; never a 5xx, which
-//! an SDK would retry.
+//! for a body that is not a request of its signal; 413 past [`MAX_BODY`] or another of the
+//! receiver's size bounds; never a 5xx, which an SDK would retry.
 
 use std::convert::Infallible;
 

@@ -17,7 +17,7 @@ pub use relay::Relay;
 pub use settings::{Addresses, ReceiverSettings};
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ::http::Uri;
 use metricline_proto::relay::{Enrichment, Signal};
@@ -68,7 +68,7 @@ pub async fn start(
                 Route {
                     signal,
                     exporter,
-                    backoff: std::sync::Mutex::new(Backoff::new()),
+                    backoff: Mutex::new(Backoff::new()),
                 },
             )),
             Err(e) => {

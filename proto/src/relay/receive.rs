@@ -40,7 +40,7 @@ impl Received {
     /// Whether the request can be forwarded to a backend configured for `http/json`: its
     /// JSON must hold at most [`MAX_JSON_VALUES`] objects and array elements, the budget
     /// of a received JSON body, since a batch is written as JSON whole. A request past it
-    /// is refused when received (400 with this reason), not dropped later.
+    /// is refused when received (413 with this reason), not dropped later.
     pub fn json_forwardable(&self) -> Result<(), Refused> {
         if self.values <= MAX_JSON_VALUES {
             return Ok(());

@@ -5,6 +5,8 @@
 //! the line with serde_json instead. So it only ever has to be right about what it
 //! accepts: exactly valid JSON, each string's text being its value.
 
+use super::scan::{below, equal, find};
+
 /// Deeper than this, the reader gives up (serde_json's own limit is 128).
 const MAX_DEPTH: u32 = 16;
 
@@ -22,33 +24,10 @@ const STRING_STOPS: [bool; 256] = {
     stops
 };
 
-/// Where the first of [`STRING_STOPS`] is in `bytes`. Eight bytes at a time: strings are
-/// most of a metric line, and a byte loop spends several instructions on every byte.
+/// Where the first of [`STRING_STOPS`] is in `bytes`, eight bytes at a time.
 pub(crate) fn plain_length(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH_BITS: u64 = ONES << 7;
-    /// The high bit of the first byte below `n` (at most 0x80) is set, and of no byte
-    /// before it; bytes after it may be marked wrongly, so only the first mark counts.
-    fn below(word: u64, n: u8) -> u64 {
-        word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH_BITS
-    }
-    let mut chunks = bytes.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
-        let stops = below(word, 0x20)
-            | below(word ^ (ONES * u64::from(b'"')), 1)
-            | below(word ^ (ONES * u64::from(b'\\')), 1);
-        if stops != 0 {
-            // Little-endian: the lowest byte of the word is the first in the text.
-            return Some(at + stops.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    let rest = chunks.remainder();
-    rest.iter()
-        .position(|&b| STRING_STOPS[usize::from(b)])
-        .map(|length| at + length)
+    let stops = |word| below(word, 0x20) | equal(word, b'"') | equal(word, b'\\');
+    find(bytes, stops, |b| STRING_STOPS[usize::from(b)])
 }
 
 /// A cursor over JSON text; a clone is a saved position to come back to.
