@@ -7,7 +7,7 @@ use crate::pipeline::{Now, Shared};
 use bytes::Bytes;
 use http::{header, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -112,11 +112,12 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// The most hyper reads from the socket at once (its default is ~400 KiB). Its read buffer
-/// grows by doubling and is freed with each batch; at 128 KiB the blocks it goes through
-/// all fit in what the allocator keeps for reuse (`allocator.rs`), at the cost of one more
-/// `recvfrom` for a 256 KiB batch.
-const READ_BUFFER: usize = 128 * 1024;
+/// The most hyper reads from the socket at once (its default is ~400 KiB). A batch that
+/// fits, head included, usually arrives in one read and so as one body frame, which is
+/// then read where hyper put it, with no copy (a 1000-line batch is ~190 KiB). Its read
+/// buffer grows by doubling and is freed with each batch; at 256 KiB the blocks it goes
+/// through all fit in what the allocator keeps for reuse (`allocator.rs`).
+const READ_BUFFER: usize = 256 * 1024;
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
@@ -146,11 +147,14 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
         );
         return answer(StatusCode::PAYLOAD_TOO_LARGE);
     }
-    let mut body = shared.take_body_buffer();
-    let read = read_body(request.into_body(), &mut body).await;
-    let ingested = read.map(|()| shared.ingest(&body, Now::read()));
-    let length = body.len();
-    shared.return_body_buffer(body);
+    let mut buffer = shared.take_body_buffer();
+    let read = read_body(request.into_body(), &mut buffer).await;
+    let (ingested, length) = match &read {
+        Ok(Batch::Whole(body)) => (Ok(shared.ingest(body, Now::read())), body.len()),
+        Ok(Batch::Gathered) => (Ok(shared.ingest(&buffer, Now::read())), buffer.len()),
+        Err(status) => (Err(*status), buffer.len()),
+    };
+    shared.return_body_buffer(buffer);
     match ingested {
         Err(status) => answer(status),
         Ok(Ok(())) => answer(StatusCode::OK),
@@ -161,24 +165,37 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
     }
 }
 
-/// Appends the body's data to `buffer` as it arrives, so that hyper can reuse its read
-/// buffer and no copy of the whole body is allocated per batch. Also capped while reading:
-/// chunked bodies declare no length.
-async fn read_body(mut body: Incoming, buffer: &mut Vec<u8>) -> Result<(), StatusCode> {
+/// Where a read batch is.
+enum Batch {
+    /// It came in one frame: hyper's own bytes, read in place.
+    Whole(Bytes),
+    /// In the buffer passed to [`read_body`].
+    Gathered,
+}
+
+/// Reads the body. One that arrives in a single frame is kept as hyper's bytes; otherwise
+/// its data is appended to `buffer` as it arrives, so that hyper can reuse its read buffer
+/// and no copy of the whole body is allocated per batch. Capped while reading: chunked
+/// bodies declare no length.
+async fn read_body(mut body: Incoming, buffer: &mut Vec<u8>) -> Result<Batch, StatusCode> {
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             crate::debug!("Telemetry batch could not be read: {e}");
             StatusCode::BAD_REQUEST
         })?;
-        if let Some(data) = frame.data_ref() {
-            if buffer.len() + data.len() > MAX_BODY {
-                crate::warn!("Telemetry batch over {MAX_BODY} bytes refused");
-                return Err(StatusCode::PAYLOAD_TOO_LARGE);
-            }
-            buffer.extend_from_slice(data);
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buffer.len() + data.len() > MAX_BODY {
+            crate::warn!("Telemetry batch over {MAX_BODY} bytes refused");
+            return Err(StatusCode::PAYLOAD_TOO_LARGE);
         }
+        if buffer.is_empty() && body.is_end_stream() {
+            return Ok(Batch::Whole(data));
+        }
+        buffer.extend_from_slice(&data);
     }
-    Ok(())
+    Ok(Batch::Gathered)
 }
 
 fn answer(status: StatusCode) -> Response<Full<Bytes>> {

@@ -114,6 +114,26 @@ async fn a_mixed_batch_is_accepted_and_its_good_events_reach_the_pipeline() {
     assert_eq!(skipped("malformed"), 1.0);
 }
 
+/// A body in several chunks reaches the pipeline as a whole, as one sent in one piece does
+/// (hyper hands it over in several frames, which the listener gathers).
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_in_chunks_reaches_the_pipeline_whole() {
+    let (addr, shared) = start().await;
+    let mut body = Vec::new();
+    for chunk in MIXED.as_bytes().chunks(MIXED.len() / 3 + 1) {
+        body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        body.extend_from_slice(chunk);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    assert_eq!(
+        post(addr, "Transfer-Encoding: chunked\r\n", &body).await,
+        200
+    );
+    assert!(shared.lock().runtime_done_seen("r1"));
+    assert_eq!(sum_of(&shared, "orders.placed", None), 3.0);
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn garbage_gets_400_and_the_listener_keeps_serving() {
     let (addr, shared) = start().await;
