@@ -18,5 +18,6 @@ pub mod resource;
 pub mod self_metrics;
 pub mod statsd;
 pub mod telemetry;
+mod text;
 
 pub use model::{Attributes, Kind, Point, StreamKey};

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 
 use super::{Kind, Point, StreamKey};
+use crate::text::same;
 
 /// One attribute as a parser read it: borrowed from the line, owned only when it had to
 /// be decoded (a JSON string with escapes).
@@ -77,15 +78,15 @@ impl KeyRef<'_> {
 
     /// Whether `key` is the owned form of this key.
     pub fn matches(&self, key: &StreamKey) -> bool {
-        self.name == key.name
-            && self.unit == key.unit
+        same(self.name, &key.name)
+            && same(self.unit, &key.unit)
             && self.kind == key.kind
             && self.attributes.len() == key.attributes.len()
             && self
                 .attributes
                 .iter()
                 .zip(&key.attributes)
-                .all(|((k, v), (key_k, key_v))| k == key_k && v == key_v)
+                .all(|((k, v), (key_k, key_v))| same(k, key_k) && same(v, key_v))
     }
 }
 

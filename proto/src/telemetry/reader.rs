@@ -13,9 +13,10 @@ use std::ops::Range;
 
 use serde_json::value::RawValue;
 
-use super::escape::decode_string;
+use super::escape::{decode_string, Decoded};
 use super::{parse_event, parse_rfc3339, BatchError, EventRef, RecordRef, Skip};
 use crate::lines::readers::plain::{plain_length, Plain};
+use crate::text::same_bytes;
 
 /// What the reader's buffers keep between batches: a whole batch at Lambda's buffering
 /// limits (1000 records, 256 KiB). A larger batch's buffers are given back at the next
@@ -26,8 +27,9 @@ const KEEP_ELEMENTS: usize = 1024;
 /// Reads batches; keep one to reuse its buffers.
 #[derive(Debug, Default)]
 pub struct BatchReader {
-    /// The values of text records that held escapes, one after another.
-    decoded: String,
+    /// The values of text records that held escapes, one after another (UTF-8, checked
+    /// record by record as the events are read: see `escape.rs`).
+    decoded: Decoded,
     elements: Vec<Element>,
     last_time: LastTime,
 }
@@ -45,7 +47,7 @@ struct LastTime {
 impl LastTime {
     fn parse(&mut self, text: &str) -> Option<u64> {
         // `len` 0 matches no text: an RFC 3339 time is never empty.
-        if text.len() == self.len && text.as_bytes() == &self.text[..self.len] {
+        if same_bytes(text.as_bytes(), &self.text[..self.len]) {
             return Some(self.unix_nano);
         }
         let unix_nano = parse_rfc3339(text)?;
@@ -83,20 +85,19 @@ enum Place {
 impl BatchReader {
     /// Reads a POST body; the events borrow from it and from the reader.
     pub fn read<'s>(&'s mut self, body: &'s [u8]) -> Result<Events<'s>, BatchError> {
-        self.decoded.clear();
-        self.decoded.shrink_to(KEEP_DECODED_BYTES);
+        self.decoded.clear(KEEP_DECODED_BYTES);
         self.elements.clear();
         self.elements.shrink_to(KEEP_ELEMENTS);
         // serde_json refuses a body that is not UTF-8 too (its strings must be).
         let text = std::str::from_utf8(body).map_err(|_| BatchError::NotAnArray)?;
         if self.read_in_place(text).is_none() {
-            self.decoded.clear();
+            self.decoded.clear(KEEP_DECODED_BYTES);
             self.elements.clear();
             self.read_general(text)?;
         }
         Ok(Events {
             body: text,
-            decoded: &self.decoded,
+            decoded: self.decoded.bytes(),
             elements: self.elements.iter(),
         })
     }
@@ -217,7 +218,7 @@ fn value_length(json: &mut Plain<'_>) -> Option<usize> {
 /// The events of a batch in order, each an event or why its element was skipped.
 pub struct Events<'s> {
     body: &'s str,
-    decoded: &'s str,
+    decoded: &'s [u8],
     elements: std::slice::Iter<'s, Element>,
 }
 
@@ -235,7 +236,12 @@ impl<'s> Iterator for Events<'s> {
                 function: *function,
                 record: match record {
                     Place::Text(at) => RecordRef::Text(&self.body[at.clone()]),
-                    Place::Decoded(at) => RecordRef::Text(&self.decoded[at.clone()]),
+                    // Always UTF-8 (`escape.rs`); were it not, the record would count as
+                    // malformed rather than be lost unseen.
+                    Place::Decoded(at) => match std::str::from_utf8(&self.decoded[at.clone()]) {
+                        Ok(text) => RecordRef::Text(text),
+                        Err(_) => return Some(Err(Skip::Malformed)),
+                    },
                     Place::Json(at) => RecordRef::Json(&self.body[at.clone()]),
                 },
             }),
@@ -288,6 +294,6 @@ mod buffer_tests {
         let small = batch(3);
         assert_eq!(reader.read(small.as_bytes()).unwrap().count(), 3);
         assert!(reader.elements.capacity() <= KEEP_ELEMENTS);
-        assert!(reader.decoded.capacity() <= KEEP_DECODED_BYTES);
+        assert!(reader.decoded.room() <= KEEP_DECODED_BYTES);
     }
 }

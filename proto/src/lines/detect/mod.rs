@@ -8,7 +8,7 @@
 use super::formats::{datadog, emf, monitoring};
 use super::readers::json::{self, Markers, Members, Text};
 use super::readers::prefix::strip_runtime_prefix;
-use super::readers::scan::{trim, trim_ascii};
+use super::readers::scan::{contains_quoted, trim, trim_ascii};
 use super::{Format, Formats, Outcome, Reason};
 use crate::model::{Point, PointSink};
 use crate::telemetry::{Record, RecordRef};
@@ -67,9 +67,9 @@ pub fn parse_text_into(
 
 /// A text line that looks like a JSON object.
 fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut dyn PointSink) -> Outcome {
-    let emf = formats.emf && line.contains("\"_aws\"");
+    let emf = formats.emf && contains_quoted(line, "_aws");
     // An EMF hint already means a full read, which finds `m` too.
-    let datadog = !emf && formats.datadog && line.contains("\"m\"");
+    let datadog = !emf && formats.datadog && contains_quoted(line, "m");
     if !emf && !datadog {
         return Outcome::NotMetric;
     }

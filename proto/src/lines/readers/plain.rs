@@ -6,6 +6,7 @@
 //! accepts: exactly valid JSON, each string's text being its value.
 
 use super::scan::{below, equal, find};
+use crate::text::starts_with;
 
 /// Deeper than this, the reader gives up (serde_json's own limit is 128).
 const MAX_DEPTH: u32 = 16;
@@ -26,8 +27,13 @@ const STRING_STOPS: [bool; 256] = {
 
 /// Where the first of [`STRING_STOPS`] is in `bytes`, eight bytes at a time.
 pub(crate) fn plain_length(bytes: &[u8]) -> Option<usize> {
-    let stops = |word| below(word, 0x20) | equal(word, b'"') | equal(word, b'\\');
-    find(bytes, stops, |b| STRING_STOPS[usize::from(b)])
+    find(bytes, string_stops, |b| STRING_STOPS[usize::from(b)])
+}
+
+/// Marks the first of [`STRING_STOPS`] in a word of eight bytes (see [`below`]).
+#[inline]
+pub(crate) fn string_stops(word: u64) -> u64 {
+    below(word, 0x20) | equal(word, b'"') | equal(word, b'\\')
 }
 
 /// A cursor over JSON text; a clone is a saved position to come back to.
@@ -152,9 +158,7 @@ impl<'a> Plain<'a> {
     }
 
     fn literal(&mut self, word: &str) -> Option<()> {
-        self.text[self.at..]
-            .starts_with(word)
-            .then(|| self.at += word.len())
+        starts_with(&self.text[self.at..], word).then(|| self.at += word.len())
     }
 
     /// `open`, elements separated by `,`, `close`: the shape of objects and arrays.

@@ -3,6 +3,8 @@
 //! more than the search itself, and a `MONITORING|` line runs a dozen of them. These do
 //! the same job with plain byte loops; results are the same as the `str` methods'.
 
+use crate::text::same_bytes;
+
 /// `text.split_once(byte)` for an ASCII `byte`.
 #[inline]
 pub(crate) fn split_once_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
@@ -10,6 +12,32 @@ pub(crate) fn split_once_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
     let at = find_byte(text.as_bytes(), byte)?;
     // An ASCII byte is always a character boundary.
     Some((&text[..at], &text[at + 1..]))
+}
+
+/// Whether the JSON string `"word"`, quotes included, is anywhere in `text`: what
+/// `text.contains` would say, at a fraction of its cost on a line (its searcher's setup
+/// costs more than the search). Looks for the word's first byte, not the quote, the
+/// commonest byte of JSON.
+pub(crate) fn contains_quoted(text: &str, word: &str) -> bool {
+    let (bytes, word) = (text.as_bytes(), word.as_bytes());
+    let Some(&first) = word.first() else {
+        return text.contains("\"\"");
+    };
+    let mut from = 1;
+    while let Some(found) = bytes.get(from..).and_then(|rest| find_byte(rest, first)) {
+        let at = from + found;
+        let end = at + word.len();
+        if bytes[at - 1] == b'"'
+            && bytes
+                .get(at..end)
+                .is_some_and(|here| same_bytes(here, word))
+            && bytes.get(end) == Some(&b'"')
+        {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// Where `byte` first is in `bytes`.
@@ -101,6 +129,21 @@ pub(crate) fn trim_ascii(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn contains_quoted_is_str_contains(
+            text in "[\"_amws ]{0,24}",
+            word in proptest::prop_oneof![
+                proptest::strategy::Just("_aws"),
+                proptest::strategy::Just("m"),
+                proptest::strategy::Just(""),
+            ],
+        ) {
+            let expected = text.contains(&format!("\"{word}\""));
+            proptest::prop_assert_eq!(contains_quoted(&text, word), expected);
+        }
+    }
 
     const SAMPLES: [&str; 12] = [
         "",

@@ -15,6 +15,7 @@ use crate::lines::readers::json::Text;
 use crate::lines::readers::plain::Plain;
 use crate::lines::Reason;
 use crate::model::PointSink;
+use crate::text::same;
 
 /// Parses a text line that is an EMF document (a JSON object whose first `_aws` member is
 /// an object); `None` when it is anything else or the pass gives up, for the caller to
@@ -42,7 +43,7 @@ pub(crate) fn parse_line(
     if !json.at_end() {
         return None;
     }
-    let member = |name: &str| members.iter().find(|(key, _)| *key == name).map(|m| m.1);
+    let member = |name: &str| members.iter().find(|(key, _)| same(key, name)).map(|m| m.1);
     Some(accept(metadata.as_ref()?, &member, event_time, out))
 }
 
