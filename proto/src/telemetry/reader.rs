@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 use super::escape::{decode_string, Decoded};
 use super::{parse_event, parse_rfc3339, BatchError, EventRef, RecordRef, Skip};
 use crate::lines::readers::plain::{plain_length, Plain};
-use crate::text::same_bytes;
+use crate::text::{same_bytes, starts_with};
 
 /// What the reader's buffers keep between batches: a whole batch at Lambda's buffering
 /// limits (1000 records, 256 KiB). A larger batch's buffers are given back at the next
@@ -135,8 +135,14 @@ impl BatchReader {
     }
 
     fn element(&mut self, json: &mut Plain<'_>) -> Option<Element> {
-        let mut attempt = json.clone();
         let decoded = self.decoded.len();
+        let mut attempt = json.clone();
+        if let Some(log) = self.function_log(&mut attempt) {
+            *json = attempt;
+            return Some(log);
+        }
+        self.decoded.truncate(decoded);
+        let mut attempt = json.clone();
         if let Some(log) = self.log(&mut attempt) {
             *json = attempt;
             return Some(log);
@@ -145,6 +151,35 @@ impl BatchReader {
         let start = json.position();
         let length = value_length(json)?;
         Some(Element::Other(start..start + length))
+    }
+
+    /// A `function` record exactly as Lambda writes its envelope, members in its order and
+    /// no whitespace: read with two comparisons, where [`Self::log`] reads three keys and
+    /// two strings. `None` for anything else, which [`Self::log`] then reads.
+    fn function_log(&mut self, json: &mut Plain<'_>) -> Option<Element> {
+        const TIME: &str = r#"{"time":""#;
+        const TYPE: &str = r#"","type":"function","record":"#;
+        let start = json.position();
+        let rest = json.text().get(start..)?;
+        if !starts_with(rest, TIME) {
+            return None;
+        }
+        let time_length = plain_length(&rest.as_bytes()[TIME.len()..])?;
+        // `plain_length` stops at an ASCII byte: both ends are character boundaries.
+        let time = &rest[TIME.len()..TIME.len() + time_length];
+        if !starts_with(&rest[TIME.len() + time_length..], TYPE) {
+            return None;
+        }
+        json.advance(TIME.len() + time_length + TYPE.len());
+        let record = self.record(json)?;
+        let end = json.position();
+        (json.text().as_bytes().get(end) == Some(&b'}')).then_some(())?;
+        json.advance(1);
+        Some(Element::Log {
+            time_unix_nano: self.last_time.parse(time)?,
+            function: true,
+            record,
+        })
     }
 
     /// A log record in the plain envelope; `None` for any other element.

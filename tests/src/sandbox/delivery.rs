@@ -67,8 +67,41 @@ async fn next_batch(
             Ok(None) | Err(_) => break,
         }
     }
-    let body = serde_json::to_vec(&events).expect("events serialize");
-    Some((body, events))
+    Some((batch_body(&events), events))
+}
+
+/// A batch as Lambda writes it: each event's members in its order (`time`, `type`,
+/// `record`, then any other), where serde_json's map would sort them by name.
+fn batch_body(events: &[Value]) -> Vec<u8> {
+    const LAMBDA_ORDER: [&str; 3] = ["time", "type", "record"];
+    let mut body = vec![b'['];
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let Some(members) = event.as_object() else {
+            serde_json::to_writer(&mut body, event).expect("events serialize");
+            continue;
+        };
+        let first = LAMBDA_ORDER
+            .iter()
+            .filter_map(|&k| members.get_key_value(k));
+        let rest = members
+            .iter()
+            .filter(|(k, _)| !LAMBDA_ORDER.contains(&k.as_str()));
+        body.push(b'{');
+        for (j, (key, value)) in first.chain(rest).enumerate() {
+            if j > 0 {
+                body.push(b',');
+            }
+            serde_json::to_writer(&mut body, key).expect("keys serialize");
+            body.push(b':');
+            serde_json::to_writer(&mut body, value).expect("events serialize");
+        }
+        body.push(b'}');
+    }
+    body.push(b']');
+    body
 }
 
 async fn connect(authority: &str) -> Option<SendRequest<Full<Bytes>>> {
@@ -175,5 +208,26 @@ pub async fn run(
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(1));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn batches_keep_lambdas_member_order() {
+        let events = [
+            json!({"type": "function", "record": "a", "time": "t", "extra": 1}),
+            json!(7),
+        ];
+        let body = String::from_utf8(batch_body(&events)).unwrap();
+        assert_eq!(
+            body,
+            r#"[{"time":"t","type":"function","record":"a","extra":1},7]"#
+        );
+        let parsed: Vec<Value> = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed, events);
     }
 }
