@@ -16,22 +16,37 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
 /// `a == b` for bytes, eight at a time.
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    let (mut a_words, mut b_words) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (x, y) in (&mut a_words).zip(&mut b_words) {
-        // Whole words compare in one instruction, without a call.
-        if word(x) != word(y) {
-            return false;
+    match n {
+        // The last word overlaps the words before it rather than leaving a tail to compare
+        // byte by byte; shorter strings are two overlapping halves (or one byte).
+        8.. => {
+            let whole = a.chunks_exact(8).zip(b.chunks_exact(8));
+            whole.into_iter().all(|(x, y)| word(x) == word(y))
+                && word(&a[n - 8..]) == word(&b[n - 8..])
         }
+        4..8 => half(&a[..4]) == half(&b[..4]) && half(&a[n - 4..]) == half(&b[n - 4..]),
+        2..4 => {
+            quarter(&a[..2]) == quarter(&b[..2]) && quarter(&a[n - 2..]) == quarter(&b[n - 2..])
+        }
+        1 => a[0] == b[0],
+        _ => true,
     }
-    let (a_rest, b_rest) = (a_words.remainder(), b_words.remainder());
-    (0..a_rest.len()).all(|i| a_rest[i] == b_rest[i])
 }
 
 fn word(bytes: &[u8]) -> u64 {
-    u64::from_ne_bytes(bytes.try_into().expect("chunks of eight"))
+    u64::from_ne_bytes(bytes.try_into().expect("slices of eight"))
+}
+
+fn half(bytes: &[u8]) -> u32 {
+    u32::from_ne_bytes(bytes.try_into().expect("slices of four"))
+}
+
+fn quarter(bytes: &[u8]) -> u16 {
+    u16::from_ne_bytes(bytes.try_into().expect("slices of two"))
 }
 
 /// `text.starts_with(prefix)`, eight bytes at a time.

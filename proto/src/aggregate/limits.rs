@@ -12,6 +12,7 @@ use std::hash::{Hash, Hasher};
 
 use super::hash::{shrink_table, StreamHashBuilder};
 use crate::model::{AttributeRef, Kind, StreamKey};
+use crate::text::same;
 
 /// The OpenTelemetry SDK's default cardinality limit.
 pub const DEFAULT_CARDINALITY_LIMIT: usize = 2000;
@@ -124,7 +125,7 @@ impl Hash for MetricRef<'_> {
 
 impl Equivalent<MetricKey> for MetricRef<'_> {
     fn equivalent(&self, key: &MetricKey) -> bool {
-        self.kind == key.kind && self.name == &*key.name && self.unit == &*key.unit
+        self.kind == key.kind && same(self.name, &key.name) && same(self.unit, &key.unit)
     }
 }
 
