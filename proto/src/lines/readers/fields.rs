@@ -27,9 +27,13 @@ pub(crate) fn epoch_nanos(text: &str, unit: EpochUnit, event_time: u64) -> Resul
     if text.is_empty() {
         return Ok(event_time);
     }
-    let nanos = match split_once_byte(text, b'.') {
-        None => decimal_nanos(text, "", unit),
-        Some((int, frac)) => decimal_nanos(int, frac, unit),
+    // The usual epoch is an integer: read at once, without a search for a fraction.
+    let nanos = match whole_number(text) {
+        Some(whole) => scaled(whole, "", unit),
+        None => match split_once_byte(text, b'.') {
+            None => None,
+            Some((int, frac)) => decimal_nanos(int, frac, unit),
+        },
     }
     .or_else(|| exponent_nanos(text, unit))
     .ok_or(Reason::BadTimestamp)?;
@@ -40,11 +44,28 @@ fn decimal_nanos(int: &str, frac: &str, unit: EpochUnit) -> Option<u64> {
     if int.len() + frac.len() == 0 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    // Digits only, read in the same pass that checks them; `None` on overflow.
-    let whole = int.bytes().try_fold(0u64, |whole, b| {
+    scaled(whole_number(int)?, frac, unit)
+}
+
+/// Digits only, read in the same pass that checks them; `None` for anything else or on
+/// overflow.
+fn whole_number(int: &str) -> Option<u64> {
+    if int.len() <= 19 {
+        // Nineteen digits always fit: no overflow check per digit.
+        return int.bytes().try_fold(0u64, |whole, b| {
+            let digit = b.wrapping_sub(b'0');
+            (digit <= 9).then(|| whole * 10 + u64::from(digit))
+        });
+    }
+    int.bytes().try_fold(0u64, |whole, b| {
         let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
         whole.checked_mul(10)?.checked_add(u64::from(digit))
-    })?;
+    })
+}
+
+/// `whole` and the fraction's digits in nanoseconds, `whole` in seconds or milliseconds
+/// (see [`EpochUnit`]); `None` on overflow.
+fn scaled(whole: u64, frac: &str, unit: EpochUnit) -> Option<u64> {
     let in_millis = unit == EpochUnit::Millis || whole >= MILLIS_THRESHOLD;
     let (per_unit, places) = if in_millis {
         (1_000_000, 6)
@@ -172,6 +193,21 @@ mod tests {
         );
         assert_eq!(secs("1764151200."), Ok(S * 1_000_000_000));
         assert_eq!(secs("1.7641512e9"), Ok(S * 1_000_000_000));
+    }
+
+    proptest::proptest! {
+        /// Integer epochs of any length, against the same rule in 128-bit arithmetic.
+        #[test]
+        fn integer_epochs_are_exact_or_refused(digits in "[0-9]{1,22}") {
+            let whole: u128 = digits.parse().unwrap();
+            let per_unit = if whole >= u128::from(MILLIS_THRESHOLD) { 1_000_000 } else { 1_000_000_000 };
+            let expected = match u64::try_from(whole * per_unit) {
+                Ok(0) => Ok(EVENT),
+                Ok(nanos) => Ok(nanos),
+                Err(_) => Err(Reason::BadTimestamp),
+            };
+            proptest::prop_assert_eq!(secs(&digits), expected);
+        }
     }
 
     #[test]
