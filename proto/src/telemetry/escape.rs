@@ -6,7 +6,7 @@
 //! word of eight bytes at a time and cut back after its end, where a `String` could only
 //! take it in one call to `memcpy` per run (an EMF line has dozens of runs). What it holds
 //! is UTF-8 all the same: runs of the (UTF-8) body that begin and end at ASCII bytes, and
-//! the characters of escapes. The reader checks it as it hands each record out.
+//! the characters of escapes. The reader checks it, once per batch.
 
 use crate::lines::readers::plain::{plain_length, string_stops};
 
