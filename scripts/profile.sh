@@ -11,9 +11,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-if ! perf stat -e instructions true >/dev/null 2>&1; then
-  apt-get update -qq && apt-get install -y -qq linux-perf >&2
-fi
 scripts/setup-python.sh >/dev/null
 out="$root/target/profile"
 binary=${PROFILE_BINARY:-$out/x86_64-unknown-linux-musl/layer/metricline}
@@ -29,6 +26,10 @@ if [ -z "${PROFILE_BINARY:-}" ]; then
 fi
 cargo build --locked --profile harness -p metricline-tests --bin bench >&2
 [ -n "${PROFILE_BUILD_ONLY:-}" ] && exit 0
+# Only the profile needs perf (scripts/instructions.sh builds through here too).
+if ! perf stat -e instructions true >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq linux-perf >&2
+fi
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--strategies end)
 # cpu-clock samples (virtual machines have no hardware counters): 20 kHz, one per 50 µs

@@ -139,22 +139,32 @@ impl BatchReader {
     }
 
     fn element(&mut self, json: &mut Plain<'_>) -> Option<Element> {
-        let decoded = self.decoded.len();
-        let mut attempt = json.clone();
-        if let Some(log) = self.function_log(&mut attempt) {
-            *json = attempt;
+        if let Some(log) = self.attempt(json, Self::function_log) {
             return Some(log);
         }
-        self.decoded.truncate(decoded);
-        let mut attempt = json.clone();
-        if let Some(log) = self.log(&mut attempt) {
-            *json = attempt;
+        if let Some(log) = self.attempt(json, Self::log) {
             return Some(log);
         }
-        self.decoded.truncate(decoded);
         let start = json.position();
         let length = value_length(json)?;
         Some(Element::Other(start..start + length))
+    }
+
+    /// Reads with `read` from the cursor; moves the cursor on if it reads an element, else
+    /// leaves the cursor and the decoded buffer as they were.
+    #[inline]
+    fn attempt(
+        &mut self,
+        json: &mut Plain<'_>,
+        read: impl FnOnce(&mut Self, &mut Plain<'_>) -> Option<Element>,
+    ) -> Option<Element> {
+        let (mut attempt, decoded) = (json.clone(), self.decoded.len());
+        let element = read(self, &mut attempt);
+        match element {
+            Some(_) => *json = attempt,
+            None => self.decoded.truncate(decoded),
+        }
+        element
     }
 
     /// A `function` record exactly as Lambda writes its envelope, members in its order and
@@ -320,6 +330,41 @@ mod buffer_tests {
         let record =
             r#"{"time":"2026-11-26T10:00:00.001Z","type":"function","record":"say \"hi\""}"#;
         format!("[{}]", vec![record; records].join(","))
+    }
+
+    /// Lambda's own envelope takes the two-comparison path; any other shape of the same
+    /// record is left to the member-by-member reader, which reads it the same.
+    #[test]
+    fn only_lambdas_envelope_takes_the_short_path() {
+        let lambda =
+            r#"{"time":"2026-11-26T10:00:00.001Z","type":"function","record":"say \"hi\""}"#;
+        let others = [
+            r#"{"type":"function","time":"2026-11-26T10:00:00.001Z","record":"say \"hi\""}"#,
+            r#"{"time": "2026-11-26T10:00:00.001Z","type":"function","record":"say \"hi\""}"#,
+            r#"{"time":"2026-11-26T10:00:00.001Z","type":"function","record":"say \"hi\"","x":1}"#,
+            r#"{"time":"2026-11-26T10:00:00.001Z","type":"extension","record":"say \"hi\""}"#,
+        ];
+        let mut reader = BatchReader::default();
+        let short = reader.function_log(&mut Plain::new(lambda));
+        assert!(matches!(short, Some(Element::Log { function: true, .. })));
+        for other in others {
+            assert!(
+                reader.function_log(&mut Plain::new(other)).is_none(),
+                "{other}"
+            );
+        }
+        let read = |text: &str| {
+            let batch = format!("[{text}]");
+            let mut reader = BatchReader::default();
+            let events: Vec<String> = reader
+                .read(batch.as_bytes())
+                .unwrap()
+                .map(|e| format!("{e:?}"))
+                .collect();
+            events
+        };
+        assert_eq!(read(lambda), read(others[0]));
+        assert_eq!(read(lambda), read(others[1]));
     }
 
     #[test]
