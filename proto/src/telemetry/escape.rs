@@ -2,11 +2,12 @@
 //! prints as JSON reach us as Telemetry API strings full of `\"`, and decoding them with
 //! serde_json would allocate a `String` per record.
 //!
-//! The buffer holds bytes, not a `String`: the text between two escapes is copied a whole
-//! word of eight bytes at a time and cut back after its end, where a `String` could only
-//! take it in one call to `memcpy` per run (an EMF line has dozens of runs). What it holds
-//! is UTF-8 all the same: runs of the (UTF-8) body that begin and end at ASCII bytes, and
-//! the characters of escapes. The reader checks it, once per batch.
+//! The buffer holds bytes, not a `String`: the text between two escapes is written a whole
+//! word of eight bytes at a time, and only the bytes before the word's first stop are taken
+//! in, where a `String` could only take them in one call to `memcpy` per run (an EMF line
+//! has dozens of runs). What it holds is UTF-8 all the same: runs of the (UTF-8) body that
+//! begin and end at ASCII bytes, and the characters of escapes. The reader checks it, once
+//! per batch.
 
 use crate::lines::readers::plain::{plain_length, string_stops};
 
@@ -49,13 +50,20 @@ impl Decoded {
         self.room.capacity()
     }
 
+    /// Writes a whole word just past the values without taking it in; [`Decoded::take`]
+    /// then takes as many of its bytes as belong to the value.
     #[inline]
-    fn push_word(&mut self, word: [u8; 8]) {
+    fn stage_word(&mut self, word: [u8; 8]) {
         if self.room.len() < self.len + 8 {
             self.grow(8);
         }
         self.room[self.len..self.len + 8].copy_from_slice(&word);
-        self.len += 8;
+    }
+
+    /// Takes in the first `n` (at most eight) bytes of the staged word.
+    #[inline]
+    fn take(&mut self, n: usize) {
+        self.len += n;
     }
 
     #[inline]
@@ -94,7 +102,32 @@ pub(super) fn decode_string(text: &str, out: &mut Decoded) -> Option<usize> {
     }
     let mut at = 1;
     loop {
-        at += copy_run(&bytes[at..], out)?;
+        // The text up to the next quote, backslash or control character, a whole word at a
+        // time while eight bytes are left. One loop for the text and the escapes: a JSON line
+        // is mostly runs of a few bytes between `\"`, and a scan of its own per run cost
+        // about 320 instructions more per EMF line (2.4%).
+        let stop = match bytes.get(at..at + 8) {
+            Some(chunk) => {
+                let word: [u8; 8] = chunk.try_into().expect("eight bytes");
+                out.stage_word(word);
+                let stops = string_stops(u64::from_le_bytes(word));
+                if stops == 0 {
+                    out.take(8);
+                    at += 8;
+                    continue;
+                }
+                let run = stops.trailing_zeros() as usize / 8;
+                out.take(run);
+                at + run
+            }
+            None => {
+                let rest = &bytes[at..];
+                let run = plain_length(rest)?;
+                out.push(&rest[..run]);
+                at + run
+            }
+        };
+        at = stop;
         match bytes[at] {
             b'"' => return Some(at + 1),
             b'\\' => match bytes.get(at + 1) {
@@ -114,30 +147,6 @@ pub(super) fn decode_string(text: &str, out: &mut Decoded) -> Option<usize> {
             _ => return None,
         }
     }
-}
-
-/// Appends the bytes of `bytes` before its first quote, backslash or control character to
-/// `out`, and returns how many they are; `None` if there is no such byte.
-#[inline]
-fn copy_run(bytes: &[u8], out: &mut Decoded) -> Option<usize> {
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut words {
-        let word: [u8; 8] = chunk.try_into().expect("chunks of eight");
-        // The whole word, in one store; what lies past the run is cut off again.
-        out.push_word(word);
-        let stops = string_stops(u64::from_le_bytes(word));
-        if stops != 0 {
-            let run = stops.trailing_zeros() as usize / 8;
-            out.truncate(out.len() - 8 + run);
-            return Some(at + run);
-        }
-        at += 8;
-    }
-    let rest = words.remainder();
-    let run = plain_length(rest)?;
-    out.push(&rest[..run]);
-    Some(at + run)
 }
 
 /// The character an escape stands for, and the length of the escape after its backslash.
