@@ -184,3 +184,31 @@ fn a_reused_reader_forgets_the_previous_batch() {
     };
     assert_eq!(*text, "c\nd");
 }
+
+#[test]
+fn entries_of_spans_that_are_not_spans_are_dropped_and_the_event_kept() {
+    let runtime_done = |spans: &str| {
+        let json = format!(
+            r#"{{"time":{TIME},"type":"platform.runtimeDone","record":{{"requestId":"a","status":"success","spans":{spans}}}}}"#
+        );
+        match parse_event(&json).map(|event| event.body) {
+            Ok(Body::RuntimeDone(done)) => done,
+            other => panic!("{spans}: {other:?}"),
+        }
+    };
+    let done = runtime_done(
+        r#"[1, null, {"name":"responseLatency","durationMs":"slow"}, {"name":"responseDuration","start":"2026-01-01T00:00:00Z","durationMs":0.5,"extra":[{}]}, {"durationMs":2}]"#,
+    );
+    assert_eq!(done.status, "success");
+    assert_eq!(
+        done.spans,
+        vec![Span {
+            name: "responseDuration".into(),
+            start: Some("2026-01-01T00:00:00Z".into()),
+            duration_ms: 0.5,
+        }]
+    );
+    for not_a_list in [r#""spans""#, "{}", "7", "null"] {
+        assert_eq!(runtime_done(not_a_list).spans, vec![], "{not_a_list}");
+    }
+}
