@@ -1,8 +1,8 @@
 //! The side-by-side chart (`--svg`): one panel per figure, a bar for metricline and one for
 //! the peer, both flushing with `end`, each panel scaled to its larger bar. The CPU panel
 //! adds metricline's default flush (`adaptive`) when it was measured: what a user who
-//! changes nothing pays. Written as SVG text by hand: eight bars
-//! and their labels do not justify a plotting crate's dependencies in the test crate.
+//! changes nothing pays. Written as SVG text by hand: nine bars and their labels do not
+//! justify a plotting crate's dependencies in the test crate.
 
 use std::fmt::Write;
 
