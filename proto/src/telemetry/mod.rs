@@ -201,7 +201,7 @@ pub fn parse_batch(body: &[u8]) -> Result<Batch, BatchError> {
 
 /// The `{time, type, record}` envelope, borrowing from the body.
 #[derive(Deserialize)]
-struct Envelope<'a> {
+pub(super) struct Envelope<'a> {
     #[serde(borrow)]
     time: Option<Cow<'a, str>>,
     #[serde(rename = "type", borrow)]
@@ -218,25 +218,41 @@ pub fn parse_event(json: &str) -> Result<Event, Skip> {
         return Err(Skip::Malformed);
     }
     let envelope: Envelope<'_> = serde_json::from_str(json).map_err(|_| Skip::Malformed)?;
-    let decode = decoder(&envelope.kind).ok_or(Skip::UnknownType)?;
-    let time_unix_nano = envelope
-        .time
-        .as_deref()
-        .and_then(parse_rfc3339)
-        .ok_or(Skip::Malformed)?;
-    let record = envelope.record.ok_or(Skip::Malformed)?;
-    let body = decode(record).ok_or(Skip::Malformed)?;
-    Ok(Event {
-        time_unix_nano,
-        body,
-    })
+    let (time_unix_nano, decode, record) = envelope.read()?;
+    decode.event(time_unix_nano, record.get())
 }
 
-type Decoder = fn(&RawValue) -> Option<Body>;
+impl<'a> Envelope<'a> {
+    /// The event's time, the decoder of its type and its record, still JSON text.
+    pub(super) fn read(&self) -> Result<(u64, Decoder, &'a RawValue), Skip> {
+        let decode = decoder(&self.kind).ok_or(Skip::UnknownType)?;
+        let time_unix_nano = self
+            .time
+            .as_deref()
+            .and_then(parse_rfc3339)
+            .ok_or(Skip::Malformed)?;
+        let record = self.record.ok_or(Skip::Malformed)?;
+        Ok((time_unix_nano, decode, record))
+    }
+}
+
+/// Decodes the record of one envelope `type`, given as JSON text.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Decoder(fn(&str) -> Option<Body>);
+
+impl Decoder {
+    pub(super) fn event(self, time_unix_nano: u64, record: &str) -> Result<Event, Skip> {
+        let body = (self.0)(record).ok_or(Skip::Malformed)?;
+        Ok(Event {
+            time_unix_nano,
+            body,
+        })
+    }
+}
 
 /// The record decoder of an envelope `type`, or `None` when the type is unknown.
 fn decoder(kind: &str) -> Option<Decoder> {
-    Some(match kind {
+    Some(Decoder(match kind {
         "function" => |r| log_record(r).map(Body::Function),
         "extension" => |r| log_record(r).map(Body::Extension),
         "platform.initStart" => |r| typed(r).map(Body::InitStart),
@@ -252,12 +268,11 @@ fn decoder(kind: &str) -> Option<Decoder> {
         "platform.telemetrySubscription" => |r| typed(r).map(Body::TelemetrySubscription),
         "platform.logsDropped" => |r| typed(r).map(Body::LogsDropped),
         _ => return None,
-    })
+    }))
 }
 
-fn typed<T: for<'de> Deserialize<'de>>(record: &RawValue) -> Option<T> {
-    let text = record.get();
-    is_object(text).then(|| serde_json::from_str(text).ok())?
+fn typed<T: for<'de> Deserialize<'de>>(record: &str) -> Option<T> {
+    is_object(record).then(|| serde_json::from_str(record).ok())?
 }
 
 fn is_object(json: &str) -> bool {
@@ -265,13 +280,15 @@ fn is_object(json: &str) -> bool {
 }
 
 /// A log record is a string or a JSON object; any other JSON value is malformed.
-fn log_record(record: &RawValue) -> Option<Record> {
-    let text = record.get();
-    if is_object(text) {
-        Some(Record::Json(record.to_owned()))
+fn log_record(record: &str) -> Option<Record> {
+    if is_object(record) {
+        // The text was read as JSON already; this copies it (and checks it once more).
+        RawValue::from_string(record.to_owned())
+            .ok()
+            .map(Record::Json)
     } else {
         // Anything but a string fails here.
-        serde_json::from_str(text).ok().map(Record::Text)
+        serde_json::from_str(record).ok().map(Record::Text)
     }
 }
 
