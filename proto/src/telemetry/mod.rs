@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 mod escape;
 mod reader;
 pub mod records;
+mod spans;
 mod time;
 
 pub use reader::{BatchReader, Events};

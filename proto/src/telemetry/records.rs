@@ -34,7 +34,7 @@ pub struct InitRuntimeDone {
     #[serde(default)]
     pub status: String,
     pub error_type: Option<String>,
-    #[serde(default, deserialize_with = "lenient_spans")]
+    #[serde(default, deserialize_with = "super::spans::lenient")]
     pub spans: Vec<Span>,
     pub tracing: Option<Tracing>,
 }
@@ -50,7 +50,7 @@ pub struct InitReport {
     pub error_type: Option<String>,
     #[serde(default)]
     pub metrics: DurationMetrics,
-    #[serde(default, deserialize_with = "lenient_spans")]
+    #[serde(default, deserialize_with = "super::spans::lenient")]
     pub spans: Vec<Span>,
     pub tracing: Option<Tracing>,
 }
@@ -95,7 +95,7 @@ pub struct RuntimeDone {
     pub error_type: Option<String>,
     pub metrics: Option<RuntimeDoneMetrics>,
     /// `responseLatency`, `responseDuration`, `runtimeOverhead`.
-    #[serde(default, deserialize_with = "lenient_spans")]
+    #[serde(default, deserialize_with = "super::spans::lenient")]
     pub spans: Vec<Span>,
     pub tracing: Option<Tracing>,
 }
@@ -121,7 +121,7 @@ pub struct Report {
     pub metrics: ReportMetrics,
     /// `extensionOverhead` when extensions are registered; `responseLatency` and
     /// `responseDuration` on Lambda Managed Instances.
-    #[serde(default, deserialize_with = "lenient_spans")]
+    #[serde(default, deserialize_with = "super::spans::lenient")]
     pub spans: Vec<Span>,
     pub tracing: Option<Tracing>,
 }
@@ -159,7 +159,7 @@ pub struct RestoreRuntimeDone {
     #[serde(default)]
     pub status: String,
     pub error_type: Option<String>,
-    #[serde(default, deserialize_with = "lenient_spans")]
+    #[serde(default, deserialize_with = "super::spans::lenient")]
     pub spans: Vec<Span>,
 }
 
@@ -172,7 +172,7 @@ pub struct RestoreReport {
     pub error_type: Option<String>,
     #[serde(default)]
     pub metrics: DurationMetrics,
-    #[serde(default, deserialize_with = "lenient_spans")]
+    #[serde(default, deserialize_with = "super::spans::lenient")]
     pub spans: Vec<Span>,
 }
 
@@ -228,34 +228,4 @@ pub struct Span {
 /// Finds a span by name, e.g. `extensionOverhead`.
 pub fn span_duration_ms(spans: &[Span], name: &str) -> Option<f64> {
     spans.iter().find(|s| s.name == name).map(|s| s.duration_ms)
-}
-
-/// Decodes `spans`, dropping entries that are not spans: spans only refine an event, so a
-/// strange one must not cost the event its status and metrics.
-fn lenient_spans<'de, D>(deserializer: D) -> Result<Vec<Span>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum MaybeSpan {
-        Span(Span),
-        Other(serde::de::IgnoredAny),
-    }
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum MaybeSpans {
-        List(Vec<MaybeSpan>),
-        Other(serde::de::IgnoredAny),
-    }
-    Ok(match MaybeSpans::deserialize(deserializer)? {
-        MaybeSpans::List(entries) => entries
-            .into_iter()
-            .filter_map(|e| match e {
-                MaybeSpan::Span(s) => Some(s),
-                MaybeSpan::Other(_) => None,
-            })
-            .collect(),
-        MaybeSpans::Other(_) => Vec::new(),
-    })
 }
