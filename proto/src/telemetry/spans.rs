@@ -37,7 +37,7 @@ impl<'de> Visitor<'de> for SpanList {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<Span>, A::Error> {
-        IgnoredAny.visit_map(map).map(|_| Vec::new())
+        ValueVisitor.visit_map(map).map(|_| Vec::new())
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Span>, E> {
@@ -125,12 +125,17 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Other)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
-        IgnoredAny.visit_seq(seq).map(|_| Value::Other)
+    // Nested values are read as values too, not skipped: serde_json skips without a depth
+    // limit, where reading stops at its recursion limit as the untagged reading did (a list
+    // nested past it costs the whole event, as before, rather than only its spans).
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        while seq.next_element::<Value>()?.is_some() {}
+        Ok(Value::Other)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        IgnoredAny.visit_map(map).map(|_| Value::Other)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        while map.next_entry::<IgnoredAny, Value>()?.is_some() {}
+        Ok(Value::Other)
     }
 }
 
@@ -232,7 +237,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 Key::Name => members.name(map.next_value()?),
                 Key::Start => members.start(map.next_value()?),
                 Key::DurationMs => members.duration_ms(map.next_value()?),
-                Key::Other => drop(map.next_value::<IgnoredAny>()?),
+                Key::Other => drop(map.next_value::<Value>()?),
             }
         }
         Ok(members.span())
@@ -289,7 +294,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// serde's untagged reading, the way `spans` was read before: the judge.
-    fn untagged(json: &str) -> Vec<Span> {
+    fn untagged(json: &str) -> Result<Vec<Span>, serde_json::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum MaybeSpan {
@@ -302,7 +307,7 @@ mod tests {
             List(Vec<MaybeSpan>),
             Other(IgnoredAny),
         }
-        match serde_json::from_str::<MaybeSpans>(json).expect("valid JSON") {
+        Ok(match serde_json::from_str::<MaybeSpans>(json)? {
             MaybeSpans::List(entries) => entries
                 .into_iter()
                 .filter_map(|entry| match entry {
@@ -311,11 +316,11 @@ mod tests {
                 })
                 .collect(),
             MaybeSpans::Other(_) => Vec::new(),
-        }
+        })
     }
 
-    fn one_pass(json: &str) -> Vec<Span> {
-        lenient(&mut serde_json::Deserializer::from_str(json)).expect("valid JSON")
+    fn one_pass(json: &str) -> Result<Vec<Span>, serde_json::Error> {
+        lenient(&mut serde_json::Deserializer::from_str(json))
     }
 
     fn scalar() -> impl Strategy<Value = String> {
@@ -365,7 +370,7 @@ mod tests {
     proptest! {
         #[test]
         fn keeps_and_drops_what_serdes_untagged_reading_does(json in spans()) {
-            prop_assert_eq!(one_pass(&json), untagged(&json), "{}", json);
+            prop_assert_eq!(one_pass(&json).ok(), untagged(&json).ok(), "{}", json);
         }
     }
 
@@ -373,7 +378,23 @@ mod tests {
     fn a_well_formed_list_keeps_every_span() {
         let json = r#"[{"name":"responseLatency","start":"2026-01-01T00:00:00Z","durationMs":1.5},
             {"durationMs":2,"name":"responseDuration","start":null,"extra":{}}]"#;
-        assert_eq!(one_pass(json), untagged(json));
-        assert_eq!(one_pass(json).len(), 2);
+        assert_eq!(one_pass(json).unwrap(), untagged(json).unwrap());
+        assert_eq!(one_pass(json).unwrap().len(), 2);
+    }
+
+    /// serde_json skips a value without a depth limit; the untagged reading stopped at its
+    /// recursion limit, failing the whole record, and so does this one.
+    #[test]
+    fn nesting_past_the_recursion_limit_fails_as_before() {
+        let deep = format!("[{}{}]", "[".repeat(200), "]".repeat(200));
+        assert!(untagged(&deep).is_err());
+        assert!(one_pass(&deep).is_err());
+        let deep_member = format!(
+            r#"[{{"name":"a","durationMs":1,"x":{}{}}}]"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(untagged(&deep_member).is_err());
+        assert!(one_pass(&deep_member).is_err());
     }
 }
