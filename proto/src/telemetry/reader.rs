@@ -135,10 +135,7 @@ impl BatchReader {
         let elements: Vec<&RawValue> =
             serde_json::from_str(text).map_err(|_| BatchError::NotAnArray)?;
         for element in elements {
-            // A borrowed RawValue is a slice of the body.
-            let start = element.get().as_ptr() as usize - text.as_ptr() as usize;
-            let end = start + element.get().len();
-            self.elements.push(Element::Other(start..end));
+            self.elements.push(Element::Other(place_in(text, element)));
         }
         Ok(())
     }
@@ -273,12 +270,17 @@ fn event(json: &mut Plain<'_>) -> Option<Element> {
     let envelope = envelopes.next()?.ok()?;
     let length = envelopes.byte_offset();
     json.advance(length);
-    // A borrowed `RawValue` is a slice of the body.
-    let read = envelope.read().map(|(time_unix_nano, decode, record)| {
-        let at = record.get().as_ptr() as usize - text.as_ptr() as usize;
-        (time_unix_nano, decode, at..at + record.get().len())
-    });
+    let read = envelope
+        .read()
+        .map(|(time_unix_nano, decode, record)| (time_unix_nano, decode, place_in(text, record)));
     Some(Element::Event(read))
+}
+
+/// Where a `RawValue` borrowed from `text` is in it (a borrowed `RawValue` is a slice of
+/// the text it was read from).
+fn place_in(text: &str, value: &RawValue) -> Range<usize> {
+    let start = value.get().as_ptr() as usize - text.as_ptr() as usize;
+    start..start + value.get().len()
 }
 
 /// Reads past the value at the cursor, returning its length: in place when it is plain

@@ -14,6 +14,36 @@ use serde::Deserialize;
 
 use super::records::Span;
 
+/// A visitor's methods for every value that is neither a list nor an object (a string, a
+/// number, `true`, `null`…): the value is read, and stands for `$nothing`.
+macro_rules! scalars_read_as {
+    ($nothing:expr) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+    };
+}
+
 /// `deserialize_with` for a record's `spans`.
 pub(super) fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Span>, D::Error> {
     deserializer.deserialize_any(SpanList)
@@ -40,29 +70,7 @@ impl<'de> Visitor<'de> for SpanList {
         ValueVisitor.visit_map(map).map(|_| Vec::new())
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Span>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<Span>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<Span>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<Span>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<Span>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Span>, E> {
-        Ok(Vec::new())
-    }
+    scalars_read_as!(Vec::new());
 }
 
 /// One entry: a span, or `None` for anything else (read to its end all the same).
@@ -141,7 +149,6 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
 /// A span's members, as the entry gives them; `valid` falls at the first that could not
 /// be a span's (a wrong type, a member twice), as serde's derived reader would refuse it.
-#[derive(Default)]
 struct Members {
     name: Option<String>,
     start: Option<Option<String>>,
@@ -150,6 +157,15 @@ struct Members {
 }
 
 impl Members {
+    fn new() -> Self {
+        Members {
+            name: None,
+            start: None,
+            duration_ms: None,
+            valid: true,
+        }
+    }
+
     fn name(&mut self, value: Value) {
         match value {
             Value::Text(name) if self.name.is_none() => self.name = Some(name),
@@ -228,10 +244,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Span>, A::Error> {
-        let mut members = Members {
-            valid: true,
-            ..Members::default()
-        };
+        let mut members = Members::new();
         while let Some(key) = map.next_key()? {
             match key {
                 Key::Name => members.name(map.next_value()?),
@@ -246,10 +259,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
     /// serde's derived reader also takes a span's members in order, as a list of exactly
     /// three: `[name, start, durationMs]`.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Span>, A::Error> {
-        let mut members = Members {
-            valid: true,
-            ..Members::default()
-        };
+        let mut members = Members::new();
         let mut count = 0;
         while let Some(value) = seq.next_element::<Value>()? {
             match count {
@@ -263,29 +273,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
         Ok(if count == 3 { members.span() } else { None })
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Option<Span>, E> {
-        Ok(None)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<Span>, E> {
-        Ok(None)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<Span>, E> {
-        Ok(None)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<Span>, E> {
-        Ok(None)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<Span>, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Option<Span>, E> {
-        Ok(None)
-    }
+    scalars_read_as!(None);
 }
 
 #[cfg(test)]
