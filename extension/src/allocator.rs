@@ -5,7 +5,7 @@
 //! API batch (64 KiB to 256 KiB for 1000 records) is such a block, allocated and freed
 //! for every batch: the mapping, the unmapping (with its TLB flush) and the page faults of
 //! touching fresh pages cost about 8% of the extension's CPU in the benchmark
-//! (docs/cpu.md). glibc avoids the same churn by raising its mmap threshold once mapped
+//! (docs/cpu-rounds.md). glibc avoids the same churn by raising its mmap threshold once mapped
 //! blocks are freed; this keeps freed blocks instead, which needs no allocator of its own
 //! (a general-purpose allocator crate would cost hundreds of KB of the 3 MB binary).
 //!
@@ -16,7 +16,7 @@
 //! A block of up to 1 MiB is also moved here when it grows or shrinks, not by the C
 //! library's `realloc`: that one copies byte by byte in the static build, which made
 //! growing vectors (histogram buckets every interval) cost about 1,700 instructions per
-//! move, 1.4% of all instructions in the benchmark (docs/cpu.md). Larger blocks still go to
+//! move, 1.4% of all instructions in the benchmark (docs/cpu-rounds.md). Larger blocks still go to
 //! the C library, which can remap their pages instead of copying them.
 
 use std::alloc::{GlobalAlloc, Layout, System};

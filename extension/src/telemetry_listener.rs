@@ -115,7 +115,7 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 /// The most hyper reads from the socket at once (its default is ~400 KiB). A batch that
 /// fits, head included, usually arrives in one read and so as one body frame, which is
 /// then read where hyper put it, with no copy (a 1000-line batch is ~190 KiB; one cut at
-/// `maxBytes`, 256 KiB of records, is just over and is gathered: docs/cpu.md). Its read
+/// `maxBytes`, 256 KiB of records, is just over and is gathered: docs/cpu-rounds.md). Its read
 /// buffer grows by doubling and is freed with each batch; at 256 KiB the blocks it goes
 /// through all fit in what the allocator keeps for reuse (`allocator.rs`).
 const READ_BUFFER: usize = 256 * 1024;

@@ -4,7 +4,7 @@
 //! Why not `==`: on strings of unknown length it calls the C library's `bcmp`, and the one
 //! the static layer binary links (the Zig toolchain's compiler_rt, `layer/build.sh`)
 //! compares one byte at a time, several instructions per byte. On the benchmark's workload
-//! that was 7% of all the extension's instructions (docs/cpu.md). This compares eight bytes
+//! that was 7% of all the extension's instructions (docs/cpu-rounds.md). This compares eight bytes
 //! at a time, inlined, with the same result.
 
 /// `a == b`, eight bytes at a time.

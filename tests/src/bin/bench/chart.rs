@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::compare::{side_by_side, Figures};
+use crate::compare::{side_by_side, Figures, DEFAULT_FLUSH};
 use crate::measure::Params;
 use crate::report::Measured;
 
@@ -25,7 +25,7 @@ pub fn svg(m: &Measured, p: &Params) -> Option<String> {
     let default_flush = m
         .runs
         .iter()
-        .find(|r| r.strategy == "adaptive")
+        .find(|r| r.strategy == DEFAULT_FLUSH)
         .and_then(|run| Figures::of(&m.ready, run, p));
     let panels: [Panel; 4] = [
         (
