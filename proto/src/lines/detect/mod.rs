@@ -13,6 +13,8 @@ use super::{Format, Formats, Outcome, Reason};
 use crate::model::{Point, PointSink};
 use crate::telemetry::{Record, RecordRef};
 
+mod wrapper;
+
 /// Parses one `function` record; `event_time_unix_nano` stands in for a missing timestamp.
 pub fn parse_record(
     record: &Record,
@@ -67,12 +69,9 @@ pub fn parse_text_into(
 
 /// A text line that looks like a JSON object.
 fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut dyn PointSink) -> Outcome {
-    let emf = formats.emf && contains_quoted(line, "_aws");
-    // An EMF hint already means a full read, which finds `m` too.
-    let datadog = !emf && formats.datadog && contains_quoted(line, "m");
-    if !emf && !datadog {
+    let Some(emf) = json_hint(line, formats) else {
         return Outcome::NotMetric;
-    }
+    };
     // Most such lines are well-formed metrics, which one pass reads; the general reader
     // below takes whatever that pass cannot, and gives the exact outcome for it.
     if emf {
@@ -83,6 +82,27 @@ fn json_text(line: &str, event_time: u64, formats: Formats, out: &mut dyn PointS
         return outcome;
     }
     general_json_text(line, emf, event_time, formats, out)
+}
+
+/// The one-pass reader of the hinted format, for object records; `None` for what only the
+/// general reader can tell. (Text lines call the two readers in [`json_text`] itself, which
+/// the layer's size-optimized build compiles into fewer instructions per line.)
+fn one_pass(line: &str, emf: bool, event_time: u64, out: &mut dyn PointSink) -> Option<Outcome> {
+    if emf {
+        emf::parse_line(line, event_time, out).map(|result| outcome(Format::Emf, result))
+    } else {
+        datadog::parse_line(line, event_time, out)
+    }
+}
+
+/// Whether a JSON object is worth reading as a metric: `Some(true)` with the EMF marker,
+/// `Some(false)` with only Datadog's `m`, `None` with neither (of the formats looked for).
+#[inline]
+fn json_hint(line: &str, formats: Formats) -> Option<bool> {
+    let emf = formats.emf && contains_quoted(line, "_aws");
+    // An EMF hint already means a full read, which finds `m` too.
+    let datadog = !emf && formats.datadog && contains_quoted(line, "m");
+    (emf || datadog).then_some(emf)
 }
 
 /// [`json_text`] for any line; `emf` tells whether it has the EMF marker.
@@ -117,14 +137,45 @@ fn json_record(json: &str, event_time: u64, formats: Formats, out: &mut dyn Poin
             None => Outcome::NotMetric,
         };
     }
-    // The markers may sit in a `message` string, where quotes are escaped.
-    let worth_parsing = (formats.monitoring && text.contains(monitoring::MARKER))
-        || (formats.emf && text.contains("_aws"))
-        || (formats.datadog && (text.contains("\"m\"") || text.contains(r#"\"m\""#)));
-    if !worth_parsing {
+    if !worth_parsing(text, formats) {
         return Outcome::NotMetric;
     }
-    let Some((markers, members)) = read_object(text, false) else {
+    // In one pass, like text lines: Lambda's wrapper around a printed line, or a metric
+    // object (what the sandbox and Lambda make of a printed JSON line). The general reader
+    // below still judges everything else, and every metric a one-pass reader turns away.
+    if let Some(message) = wrapper::message(text) {
+        return parse_text_into(message, event_time, formats, out);
+    }
+    let hint = json_hint(text, formats);
+    if let Some(emf) = hint {
+        match one_pass(text, emf, event_time, out) {
+            // An object that is no metric may still wrap one in `message`.
+            None | Some(Outcome::NotMetric) => {}
+            Some(outcome) => return outcome,
+        }
+    }
+    general_json_record(text, hint == Some(true), event_time, formats, out)
+}
+
+/// Whether an object record may hold a metric of the formats looked for. The markers may
+/// sit in a `message` string, where quotes are escaped.
+fn worth_parsing(text: &str, formats: Formats) -> bool {
+    (formats.monitoring && text.contains(monitoring::MARKER))
+        || (formats.emf && text.contains("_aws"))
+        || (formats.datadog && (text.contains("\"m\"") || text.contains(r#"\"m\""#)))
+}
+
+/// [`json_record`] for any object record worth parsing, by the general reader; `emf`
+/// tells whether it has the EMF marker. An object is read as the same text line would be
+/// (a repeated marker of an EMF document: the first counts), then its `message`.
+fn general_json_record(
+    text: &str,
+    emf: bool,
+    event_time: u64,
+    formats: Formats,
+    out: &mut dyn PointSink,
+) -> Outcome {
+    let Some((markers, members)) = read_object(text, emf) else {
         return Outcome::NotMetric;
     };
     if let Some(outcome) = object(&markers, members, text, event_time, formats, out) {

@@ -3,6 +3,7 @@
 mod gen_json;
 mod gen_near_metrics;
 mod one_pass;
+mod records;
 
 use super::*;
 use crate::model::Kind;
