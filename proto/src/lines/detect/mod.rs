@@ -137,14 +137,16 @@ fn json_record(json: &str, event_time: u64, formats: Formats, out: &mut dyn Poin
             None => Outcome::NotMetric,
         };
     }
-    if !worth_parsing(text, formats) {
-        return Outcome::NotMetric;
-    }
     // In one pass, like text lines: Lambda's wrapper around a printed line, or a metric
     // object (what the sandbox and Lambda make of a printed JSON line). The general reader
     // below still judges everything else, and every metric a one-pass reader turns away.
+    // A wrapper's line has no quote or backslash, so the text line's own tests are the
+    // only ones it needs: the markers' search below would find nothing they miss.
     if let Some(message) = wrapper::message(text) {
         return parse_text_into(message, event_time, formats, out);
+    }
+    if !worth_parsing(text, formats) {
+        return Outcome::NotMetric;
     }
     let hint = json_hint(text, formats);
     if let Some(emf) = hint {
