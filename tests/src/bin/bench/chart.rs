@@ -48,12 +48,21 @@ pub fn svg(m: &Measured, p: &Params) -> Option<String> {
             false,
         ),
     ];
-    let extra = if default_flush.is_some() {
-        BAR + 6.0
-    } else {
-        0.0
+    // A panel's bars, top to bottom, and the height they take: one source for the layout.
+    let bars_of = |with_default: bool| {
+        let mut bars = vec![("metricline", &ours, "#2a7ab9")];
+        if let (true, Some(adaptive)) = (with_default, &default_flush) {
+            bars.push(("adaptive (ours)", adaptive, "#7fb3dc"));
+        }
+        bars.push((peer_name(m), &peer, "#b0b0b0"));
+        bars
     };
-    let height = 80.0 + PANEL * panels.len() as f64 + extra;
+    let panel_height = |bars: usize| PANEL + (BAR + 6.0) * (bars - 2) as f64;
+    let height = 80.0
+        + panels
+            .iter()
+            .map(|panel| panel_height(bars_of(panel.3).len()))
+            .sum::<f64>();
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -70,11 +79,7 @@ pub fn svg(m: &Measured, p: &Params) -> Option<String> {
     let mut top = 40.0;
     for (title, unit, value, with_default) in &panels {
         let _ = writeln!(s, r#"<text x="10" y="{}">{title}</text>"#, top + 14.0);
-        let mut bars = vec![("metricline", &ours, "#2a7ab9")];
-        if let (true, Some(adaptive)) = (with_default, &default_flush) {
-            bars.push(("adaptive (ours)", adaptive, "#7fb3dc"));
-        }
-        bars.push((peer_name(m), &peer, "#b0b0b0"));
+        let bars = bars_of(*with_default);
         let largest = bars.iter().map(|(_, f, _)| value(f)).fold(1e-9, f64::max);
         let scale = (WIDTH - LABEL - 90.0) / largest;
         for (j, (who, figures, colour)) in bars.iter().enumerate() {
@@ -90,10 +95,14 @@ pub fn svg(m: &Measured, p: &Params) -> Option<String> {
                 value(figures)
             );
         }
-        top += PANEL + (BAR + 6.0) * (bars.len() - 2) as f64;
+        top += panel_height(bars.len());
     }
+    let flushes = match default_flush {
+        Some(_) => "Both flush with end, except adaptive (ours): metricline's default flush.",
+        None => "Both flush with end.",
+    };
     for (line, text) in [
-        "Both flush with end, except adaptive (ours): metricline's default flush.",
+        flushes,
         "The peer subscribes to platform events only: it reads none of the lines.",
     ]
     .iter()
@@ -120,4 +129,68 @@ fn short(name: &str) -> String {
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::Peer;
+    use crate::measure::test_run::{params, run};
+    use crate::measure::Ready;
+    use std::time::Duration;
+
+    fn measured(strategies: &[&str]) -> Measured {
+        let ready = || Ready {
+            sandbox: vec![Duration::from_millis(2)],
+            own: Vec::new(),
+        };
+        Measured {
+            binary_bytes: 0,
+            ready: ready(),
+            runs: strategies.iter().map(|s| run(s, 100)).collect(),
+            criterion: Vec::new(),
+            peer: Some(Peer {
+                name: "a-peer-with-a-long-name".into(),
+                ready: ready(),
+                run: run("end", 120),
+            }),
+            without_extension: None,
+        }
+    }
+
+    /// The number in `svg` right after the first `after` at or past `from`.
+    fn number_after(svg: &str, from: usize, after: &str) -> f64 {
+        let rest = &svg[from..];
+        let rest = &rest[rest.find(after).unwrap() + after.len()..];
+        rest[..rest.find('"').unwrap()].parse().unwrap()
+    }
+
+    #[test]
+    fn the_default_flush_gets_a_bar_in_the_cpu_panel_and_everything_fits() {
+        let p = params("mixed");
+        for (strategies, bars) in [(&["end", DEFAULT_FLUSH][..], 9), (&["end"][..], 8)] {
+            let svg = svg(&measured(strategies), &p).expect("a chart");
+            // The background is a rect too.
+            assert_eq!(svg.matches("<rect").count(), bars + 1, "{svg}");
+            assert_eq!(svg.contains(">adaptive (ours)</text><rect"), bars == 9);
+            assert_eq!(svg.contains("except adaptive"), bars == 9);
+            let height = number_after(&svg, 0, "height=\"");
+            let tops: Vec<f64> = svg
+                .match_indices("<rect x=")
+                .map(|(at, _)| number_after(&svg, at, " y=\""))
+                .collect();
+            // Bars top to bottom, none over another, and the footer below the last one.
+            assert!(tops.windows(2).all(|w| w[1] >= w[0] + BAR), "{tops:?}");
+            let footer: Vec<f64> = svg
+                .match_indices(r#"font-size="12""#)
+                .map(|(at, _)| number_after(&svg[..at], svg[..at].rfind("<text").unwrap(), " y=\""))
+                .collect();
+            assert_eq!(footer.len(), 2, "{svg}");
+            assert!(
+                footer[0] > tops[tops.len() - 1] + BAR,
+                "{footer:?} {tops:?}"
+            );
+            assert!(footer[1] + 4.0 < height, "{footer:?} {height}");
+        }
+    }
 }

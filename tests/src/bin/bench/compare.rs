@@ -124,20 +124,18 @@ fn cpu_rows(t: &mut String, who: &str, run: &FlushRun, p: &Params) {
         )
     };
     let whole = lines > 0 && p.format == "mixed" && who.is_empty();
+    let within = us(cpu) / lines.max(1) as f64 <= 1.0;
     let (budget, mark) = match (whole, run.strategy == DEFAULT_FLUSH) {
-        (false, _) => ("—", String::new()),
+        (false, _) => ("—", ""),
         (true, true) => (
             "≤ 1 µs per line (whole process), the default flush's budget",
-            verdict(per_line_us(run, p).unwrap_or(f64::MAX) <= 1.0).to_owned(),
+            verdict(within),
         ),
         // Another flush, measured against the same line for reference: the budget binds
         // the default (docs/decisions.md, "Budgets").
         (true, false) => (
             "for reference: 1 µs (the budget is the default flush's)",
-            match per_line_us(run, p) {
-                Some(us) if us <= 1.0 => "under".to_owned(),
-                _ => "over".to_owned(),
-            },
+            if within { "under" } else { "over" },
         ),
     };
     let _ = writeln!(
@@ -157,33 +155,7 @@ fn per_line_us(run: &FlushRun, p: &Params) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run(strategy: &str, cpu_ms: u64) -> FlushRun {
-        FlushRun {
-            strategy: strategy.into(),
-            post_runtime: Vec::new(),
-            durations: Vec::new(),
-            cycle: Duration::ZERO,
-            overhead: Vec::new(),
-            peak_rss_kb: 0,
-            accepted_lines: None,
-            dropped_datagrams: 0.0,
-            cpu: Some(Duration::from_millis(cpu_ms)),
-            init_cpu: Some(Duration::from_millis(1)),
-        }
-    }
-
-    fn params(format: &str) -> Params {
-        Params {
-            starts: 1,
-            invokes: 100,
-            lines: 1000,
-            format: format.into(),
-            lambda_mb: None,
-            warmup: 10,
-            log: "warn".into(),
-        }
-    }
+    use crate::measure::test_run::{params, run};
 
     /// The mark column (the last) of the CPU row of `run`.
     fn mark(run: &FlushRun, p: &Params) -> String {

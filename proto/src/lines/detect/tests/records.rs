@@ -121,6 +121,16 @@ proptest! {
 #[test]
 fn the_usual_records_are_read_in_one_pass_and_agree() {
     let all = Formats::default();
+    // Lambda's wrapper, and the metric objects (taken by the one-pass readers, not handed
+    // over to the general one).
+    assert_eq!(wrapper::message(&wrapped(MONITORING)), Some(MONITORING));
+    for (object, emf) in [(DATADOG, false), (EMF, true)] {
+        assert_eq!(json_hint(object, all), Some(emf));
+        assert!(matches!(
+            one_pass(object, emf, EVENT, &mut Vec::new()),
+            Some(Outcome::Accepted { .. })
+        ));
+    }
     for record in [wrapped(MONITORING), DATADOG.to_owned(), EMF.to_owned()] {
         agree(&record, all).unwrap();
         assert!(matches!(
